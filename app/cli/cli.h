@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+#include <QTextStream>
+
+// Shared conventions of microgrid-cli: exit 0 on success, 1 when a check finds a problem
+// (verify), 2 on bad usage or bad input with a one-line error naming the file/field/row.
+namespace mg::cli {
+
+enum ExitCode { ExitOk = 0, ExitFindings = 1, ExitUsage = 2 };
+
+QTextStream &out();
+QTextStream &err();
+
+// Prints "microgrid-cli <command>: <message>" to stderr and returns ExitUsage.
+int usageError(const QString &command, const QString &message);
+// Parses args (args[0] is the command name) and reports unknown options/positionals as usage errors.
+bool parse(QCommandLineParser &parser, const QStringList &args, const QString &command, int *exitCode);
+void printJson(const QJsonObject &object);
+
+using Command = int (*)(const QStringList &args);
+
+int cmdVerify(const QStringList &args);
+int cmdBench(const QStringList &args);
+int cmdElect(const QStringList &args);
+int cmdRun(const QStringList &args);
+int benchCrypto(bool json);
+int benchStore(bool json);
+
+} // namespace mg::cli

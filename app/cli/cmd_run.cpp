@@ -1,0 +1,149 @@
+#include "cli.h"
+#include "scenario_options.h"
+
+#include "core/engine/engine.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+
+namespace mg::cli {
+
+namespace {
+
+QString chainName(const engine::ChainStatus &s)
+{
+    return s.isParent ? QStringLiteral("parent") : QString::number(s.id);
+}
+
+} // namespace
+
+int cmdRun(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Run the microgrid's chains with a synthetic signed order load and report heights, finality and elections."));
+    addScenarioOptions(parser);
+    parser.addOption({QStringLiteral("duration"), QStringLiteral("How long to run, in (virtual or real) seconds."), QStringLiteral("SECONDS")});
+    parser.addOption({QStringLiteral("virtual"), QStringLiteral("Use the seeded virtual clock (deterministic; default is the real clock).")});
+    parser.addOption({QStringLiteral("rate"), QStringLiteral("Orders per node per second (default 0.5)."), QStringLiteral("R")});
+    parser.addOption({QStringLiteral("rotation"), QStringLiteral("Biller rotation: every-block (the paper) or on-failure."), QStringLiteral("POLICY")});
+    parser.addOption({QStringLiteral("data"), QStringLiteral("Persist blocks in this data directory."), QStringLiteral("DIR")});
+    parser.addOption({QStringLiteral("json"), QStringLiteral("Print one JSON object.")});
+    int code = ExitOk;
+    if (!parse(parser, args, QStringLiteral("run"), &code))
+        return code;
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(QStringLiteral("run"), QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+
+    engine::Scenario sc;
+    if (Status s = scenarioFromOptions(parser, sc); !s.ok())
+        return usageError(QStringLiteral("run"), s.error().message);
+    if (!parser.isSet(QStringLiteral("duration")))
+        return usageError(QStringLiteral("run"), QStringLiteral("--duration SECONDS is required"));
+    bool ok = false;
+    const double seconds = parser.value(QStringLiteral("duration")).toDouble(&ok);
+    if (!ok || seconds <= 0 || seconds > 7 * 24 * 3600)
+        return usageError(QStringLiteral("run"), QStringLiteral("--duration must be a number of seconds above 0 (at most a week), got '%1'").arg(parser.value(QStringLiteral("duration"))));
+    sc.ordersPerNodePerSecond = 0.5;
+    if (parser.isSet(QStringLiteral("rate"))) {
+        sc.ordersPerNodePerSecond = parser.value(QStringLiteral("rate")).toDouble(&ok);
+        if (!ok || sc.ordersPerNodePerSecond < 0 || sc.ordersPerNodePerSecond > 10000)
+            return usageError(QStringLiteral("run"), QStringLiteral("--rate must be a number of orders per node per second from 0 to 10000, got '%1'").arg(parser.value(QStringLiteral("rate"))));
+    }
+    if (parser.isSet(QStringLiteral("rotation"))) {
+        const QString r = parser.value(QStringLiteral("rotation"));
+        if (r == QLatin1String("every-block"))
+            sc.consensus.rotation = consensus::RotationPolicy::EveryBlock;
+        else if (r == QLatin1String("on-failure"))
+            sc.consensus.rotation = consensus::RotationPolicy::OnFailure;
+        else
+            return usageError(QStringLiteral("run"), QStringLiteral("--rotation must be every-block or on-failure, got '%1'").arg(r));
+    }
+    sc.clock = parser.isSet(QStringLiteral("virtual")) ? net::ClockMode::Virtual : net::ClockMode::Real;
+    sc.dataDir = parser.value(QStringLiteral("data"));
+
+    auto created = engine::Engine::create(sc);
+    if (!created.ok())
+        return usageError(QStringLiteral("run"), created.error().message);
+    engine::Engine &e = *created.value();
+    QElapsedTimer wall;
+    wall.start();
+    e.start();
+    e.runFor(net::TimeUs(seconds * double(net::UsPerSecond)));
+    const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
+
+    const QList<engine::ChainStatus> chains = e.status();
+    const engine::EngineMetrics &m = e.metrics();
+    quint64 blocks = 0, txs = 0, elections = 0, changes = 0;
+    for (const engine::ChainStatus &s : chains) {
+        blocks += s.blocks;
+        txs += s.transactions;
+        elections += s.elections;
+        changes += s.billerChanges;
+    }
+    const auto &net = e.network().stats();
+
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray list;
+        for (const engine::ChainStatus &s : chains) {
+            QJsonObject c;
+            c.insert(QStringLiteral("chain"), chainName(s));
+            c.insert(QStringLiteral("height"), s.blocks ? qint64(s.blocks - 1) : -1);
+            c.insert(QStringLiteral("blocks"), qint64(s.blocks));
+            c.insert(QStringLiteral("transactions"), qint64(s.transactions));
+            c.insert(QStringLiteral("biller"), s.biller);
+            c.insert(QStringLiteral("members"), s.members);
+            c.insert(QStringLiteral("elections"), qint64(s.elections));
+            c.insert(QStringLiteral("biller_changes"), qint64(s.billerChanges));
+            list.append(c);
+        }
+        QJsonObject root;
+        root.insert(QStringLiteral("topology"), engine::topologyName(sc.topology));
+        root.insert(QStringLiteral("nodes"), int(sc.roster.size()));
+        root.insert(QStringLiteral("seed"), QString::number(sc.seed));
+        root.insert(QStringLiteral("clock"), sc.clock == net::ClockMode::Virtual ? QStringLiteral("virtual") : QStringLiteral("real"));
+        root.insert(QStringLiteral("duration_s"), seconds);
+        root.insert(QStringLiteral("wall_s"), wallSeconds);
+        root.insert(QStringLiteral("chains"), list);
+        root.insert(QStringLiteral("blocks_final"), qint64(blocks));
+        root.insert(QStringLiteral("transactions_final"), qint64(txs));
+        root.insert(QStringLiteral("orders_submitted"), qint64(m.submitted));
+        root.insert(QStringLiteral("consensus_p50_ms"), m.consensus.percentileMs(50));
+        root.insert(QStringLiteral("consensus_p99_ms"), m.consensus.percentileMs(99));
+        root.insert(QStringLiteral("consensus_mean_ms"), m.consensus.meanMs());
+        root.insert(QStringLiteral("final_p50_ms"), m.finality.percentileMs(50));
+        root.insert(QStringLiteral("final_p99_ms"), m.finality.percentileMs(99));
+        root.insert(QStringLiteral("anchor_p50_ms"), m.anchoring.percentileMs(50));
+        root.insert(QStringLiteral("anchor_p99_ms"), m.anchoring.percentileMs(99));
+        root.insert(QStringLiteral("elections"), qint64(elections));
+        root.insert(QStringLiteral("biller_changes"), qint64(changes));
+        root.insert(QStringLiteral("rejected_blocks"), qint64(m.rejectedBlocks));
+        root.insert(QStringLiteral("messages_sent"), qint64(net.sent));
+        root.insert(QStringLiteral("messages_dropped"), qint64(net.dropped));
+        printJson(root);
+        return ExitOk;
+    }
+
+    out() << QStringLiteral("topology %1, %2 nodes, %3 chains, seed %4, %5 s %6 (%7 s wall)\n")
+                 .arg(engine::topologyName(sc.topology)).arg(sc.roster.size()).arg(chains.size()).arg(sc.seed)
+                 .arg(seconds).arg(sc.clock == net::ClockMode::Virtual ? QStringLiteral("virtual") : QStringLiteral("real"))
+                 .arg(wallSeconds, 0, 'f', 2);
+    out() << QStringLiteral("%1 %2 %3 %4 %5 %6\n").arg(QStringLiteral("chain"), -7).arg(QStringLiteral("height"), 7)
+                 .arg(QStringLiteral("txs"), 8).arg(QStringLiteral("biller"), -8).arg(QStringLiteral("members"), 7).arg(QStringLiteral("elections"), 9);
+    for (const engine::ChainStatus &s : chains)
+        out() << QStringLiteral("%1 %2 %3 %4 %5 %6\n").arg(chainName(s), -7).arg(s.blocks ? qint64(s.blocks - 1) : -1, 7)
+                     .arg(s.transactions, 8).arg(s.biller.isEmpty() ? QStringLiteral("-") : s.biller, -8).arg(s.members, 7).arg(s.elections, 9);
+    out() << QStringLiteral("blocks final          %1\n").arg(blocks);
+    out() << QStringLiteral("transactions final    %1 (orders submitted %2)\n").arg(txs).arg(m.submitted);
+    out() << QStringLiteral("consensus latency     p50 %1 ms  p99 %2 ms  (block proposed -> final)\n").arg(m.consensus.percentileMs(50), 0, 'f', 1).arg(m.consensus.percentileMs(99), 0, 'f', 1);
+    out() << QStringLiteral("order -> final        p50 %1 ms  p99 %2 ms\n").arg(m.finality.percentileMs(50), 0, 'f', 1).arg(m.finality.percentileMs(99), 0, 'f', 1);
+    if (sc.topology == engine::Topology::Double)
+        out() << QStringLiteral("order -> anchored     p50 %1 ms  p99 %2 ms\n").arg(m.anchoring.percentileMs(50), 0, 'f', 1).arg(m.anchoring.percentileMs(99), 0, 'f', 1);
+    out() << QStringLiteral("elections             %1 (biller changes %2, rotation %3)\n").arg(elections).arg(changes).arg(consensus::rotationPolicyName(sc.consensus.rotation));
+    out() << QStringLiteral("rejected blocks       %1\n").arg(m.rejectedBlocks);
+    out() << QStringLiteral("messages              %1 sent, %2 dropped\n").arg(net.sent).arg(net.dropped);
+    out().flush();
+    return ExitOk;
+}
+
+} // namespace mg::cli

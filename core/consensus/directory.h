@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/crypto/keys.h"
+#include "core/ledger/transaction.h"
+#include "core/roster/node.h"
+
+#include <QHash>
+
+namespace mg::consensus {
+
+using ledger::ChainId;
+using ledger::NodeId;
+
+// What this process knows about every node: roster attributes, public key, membership state,
+// the sub-chain it belongs to, and (for nodes hosted here) its private key. The DBSCA weights
+// live here too, since scores are computed from them.
+class Directory
+{
+public:
+    struct Entry
+    {
+        roster::NodeInfo info;
+        QByteArray publicKey;
+        crypto::KeyPair key; // null for nodes hosted elsewhere
+        ChainId chainId = 0;
+    };
+
+    void add(Entry entry);
+    const Entry *find(const NodeId &id) const;
+    Entry *find(const NodeId &id);
+    QList<NodeId> ids() const; // sorted
+    int size() const { return int(m_entries.size()); }
+
+    QByteArray publicKey(const NodeId &id) const;
+    ledger::KeyLookup keyLookup() const;
+
+    bool isActive(const NodeId &id) const;
+    void setState(const NodeId &id, roster::MembershipState state);
+
+    const roster::Weights &weights() const { return m_weights; }
+    void setWeights(const roster::Weights &weights) { m_weights = weights; }
+    qint64 scoreMicro(const NodeId &id) const;
+
+private:
+    QHash<NodeId, Entry> m_entries;
+    roster::Weights m_weights;
+};
+
+} // namespace mg::consensus

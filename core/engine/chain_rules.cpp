@@ -1,0 +1,41 @@
+#include "core/engine/chain_rules.h"
+
+namespace mg::engine {
+
+using ledger::TxKind;
+
+namespace {
+bool isGovernanceKind(TxKind kind)
+{
+    return kind == TxKind::Governance || kind == TxKind::RegulatorAction || kind == TxKind::BillerChange
+        || kind == TxKind::Ack || kind == TxKind::Anchor;
+}
+} // namespace
+
+QString SubChainRules::admit(const ledger::Transaction &tx) const
+{
+    const bool market = tx.kind == TxKind::Order || tx.kind == TxKind::Cancel;
+    if (!market && !(m_carriesGovernance && isGovernanceKind(tx.kind) && tx.kind != TxKind::Anchor))
+        return QStringLiteral("%1 transactions are not accepted on a sub-chain").arg(ledger::txKindName(tx.kind));
+    if (!m_context->directory().find(tx.sender))
+        return QStringLiteral("unknown node %1").arg(tx.sender);
+    if (market && !m_context->isMember(tx.sender))
+        return QStringLiteral("node %1 is not a member of chain %2").arg(tx.sender).arg(m_context->id());
+    if (!m_context->directory().isActive(tx.sender))
+        return QStringLiteral("node %1 is not active").arg(tx.sender);
+    return {};
+}
+
+QString ParentChainRules::admit(const ledger::Transaction &tx) const
+{
+    if (!isGovernanceKind(tx.kind))
+        return QStringLiteral("%1 transactions are not accepted on the parent chain").arg(ledger::txKindName(tx.kind));
+    const consensus::Directory::Entry *e = m_directory.find(tx.sender);
+    if (!e)
+        return QStringLiteral("unknown node %1").arg(tx.sender);
+    if (e->info.state == roster::MembershipState::Evicted)
+        return QStringLiteral("node %1 is evicted").arg(tx.sender);
+    return {};
+}
+
+} // namespace mg::engine

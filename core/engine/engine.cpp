@@ -1,0 +1,449 @@
+#include "core/engine/engine.h"
+
+#include "core/engine/chain_rules.h"
+#include "core/ledger/payloads.h"
+#include "core/store/store.h"
+
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <cmath>
+
+Q_LOGGING_CATEGORY(lcEngine, "mg.engine", QtWarningMsg)
+
+namespace mg::engine {
+
+using ledger::Block;
+using ledger::Transaction;
+using ledger::TxKind;
+using net::TimeUs;
+
+QString topologyName(Topology topology)
+{
+    return topology == Topology::Double ? QStringLiteral("double") : QStringLiteral("single");
+}
+
+double LatencySamples::percentileMs(double p) const
+{
+    if (m_samples.empty())
+        return 0;
+    if (!m_sorted) {
+        std::sort(m_samples.begin(), m_samples.end());
+        m_sorted = true;
+    }
+    const size_t idx = std::min(m_samples.size() - 1, size_t(std::ceil(p / 100.0 * double(m_samples.size()))) - (p > 0 ? 1 : 0));
+    return double(m_samples[idx]) / 1000.0;
+}
+
+double LatencySamples::meanMs() const
+{
+    if (m_samples.empty())
+        return 0;
+    double sum = 0;
+    for (TimeUs v : m_samples)
+        sum += double(v);
+    return sum / double(m_samples.size()) / 1000.0;
+}
+
+crypto::KeyPair Engine::seededKey(quint64 seed, const NodeId &node)
+{
+    const crypto::Hash256 h = crypto::sha256({QByteArrayView("mg-node-key"), QByteArray::number(seed), node.toUtf8()});
+    return crypto::KeyPair::fromPrivateKey(h.toByteArray()).value();
+}
+
+Engine::Engine(const Scenario &scenario)
+    : m_scenario(scenario)
+    , m_loadRng(scenario.seed ^ 0x9e3779b97f4a7c15ull)
+{
+}
+
+Engine::~Engine()
+{
+    m_nodes.clear(); // members first: they reference chains and the network
+    m_chains.clear();
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(const Scenario &scenario)
+{
+    if (scenario.roster.isEmpty())
+        return Result<std::unique_ptr<Engine>>::fail(QStringLiteral("scenario.roster"), QStringLiteral("the roster has no nodes"));
+    std::unique_ptr<Engine> engine(new Engine(scenario));
+    if (Status s = engine->build(); !s.ok())
+        return s.error();
+    return engine;
+}
+
+Status Engine::build()
+{
+    const Scenario &sc = m_scenario;
+    m_loop = std::make_unique<net::EventLoop>(sc.clock, sc.virtualStartMs * net::UsPerMs);
+    m_network = std::make_unique<net::InProcessNetwork>(*m_loop, sc.seed, sc.link);
+    m_directory.setWeights(sc.weights);
+
+    // Sub-chains.
+    QList<QList<int>> groups;
+    if (sc.topology == Topology::Single) {
+        QList<int> all;
+        for (int i = 0; i < sc.roster.size(); ++i)
+            all.append(i);
+        groups.append(all);
+    } else {
+        auto g = roster::groupNodes(sc.roster, sc.groups, sc.grouping);
+        if (!g.ok())
+            return g.error();
+        groups = g.value();
+    }
+
+    for (int gi = 0; gi < groups.size(); ++gi) {
+        const ChainId chainId = ChainId(gi + 1);
+        auto rules = std::make_unique<SubChainRules>(sc.topology == Topology::Single);
+        auto ctx = std::make_unique<consensus::ChainContext>(chainId, false, sc.consensus, m_directory, *rules);
+        rules->setContext(ctx.get());
+        QList<NodeId> members;
+        for (int idx : groups[gi]) {
+            const roster::NodeInfo &info = sc.roster[idx];
+            consensus::Directory::Entry e;
+            e.info = info;
+            e.key = seededKey(sc.seed, info.id);
+            e.publicKey = e.key.publicKey();
+            e.chainId = chainId;
+            m_directory.add(e);
+            members.append(info.id);
+        }
+        ctx->setMembers(members);
+        hookChain(*ctx);
+        m_rules.push_back(std::move(rules));
+        m_chains.emplace(chainId, std::move(ctx));
+    }
+    if (sc.topology == Topology::Double) {
+        auto rules = std::make_unique<ParentChainRules>(m_directory);
+        auto ctx = std::make_unique<consensus::ChainContext>(ledger::ParentChainId, true, sc.consensus, m_directory, *rules);
+        hookChain(*ctx);
+        m_rules.push_back(std::move(rules));
+        m_chains.emplace(ledger::ParentChainId, std::move(ctx));
+    }
+
+    for (const NodeId &id : m_directory.ids()) {
+        const consensus::Directory::Entry *e = m_directory.find(id);
+        m_nodes.emplace(id, std::make_unique<consensus::Node>(id, e->key, *m_loop, *m_network));
+    }
+
+    if (!sc.dataDir.isEmpty()) {
+        auto opened = store::Store::open(sc.dataDir);
+        if (!opened.ok())
+            return opened.error();
+        m_store = std::move(opened).value();
+        QList<store::NodeRecord> records;
+        for (const NodeId &id : m_directory.ids()) {
+            const consensus::Directory::Entry *e = m_directory.find(id);
+            store::NodeRecord r;
+            r.id = id;
+            r.name = e->info.name;
+            r.publicKey = e->publicKey;
+            r.roles = roster::rolesToString(e->info.roles);
+            r.state = roster::membershipStateName(e->info.state);
+            r.chainId = e->chainId;
+            r.attributes = roster::encodeAttributes(e->info);
+            records.append(r);
+        }
+        if (Status s = m_store->putNodes(records); !s.ok())
+            return s;
+        if (Status s = restoreFromStore(); !s.ok())
+            return s;
+    }
+    return okStatus();
+}
+
+Status Engine::restoreFromStore()
+{
+    for (auto &[id, ctx] : m_chains) {
+        const std::optional<quint64> tip = m_store->tipHeight(id);
+        if (!tip)
+            continue;
+        auto block = m_store->block(id, *tip);
+        if (!block.ok())
+            return block.error();
+        ctx->restoreTip(block->header, block->txIds());
+    }
+    return okStatus();
+}
+
+void Engine::hookChain(consensus::ChainContext &ctx)
+{
+    ctx.onFinal = [this, &ctx](const Block &block) { onFinal(ctx, block); };
+    ctx.onBillerChanged = [this, &ctx](const ledger::BillerChangePayload &result, const NodeId &previous) {
+        ++m_billerChanges[ctx.id()];
+        if (!ctx.isParent())
+            updateParentMembers();
+        // The change is recorded on the parent chain, signed by the new biller.
+        consensus::Node *winner = node(result.newBiller);
+        if (!winner || m_scenario.topology == Topology::Single || !chain(ledger::ParentChainId))
+            return;
+        Transaction tx;
+        tx.kind = TxKind::BillerChange;
+        tx.chainId = ledger::ParentChainId;
+        tx.sender = result.newBiller;
+        tx.timestampMs = m_loop->nowMs();
+        tx.nonce = ++m_nonces[result.newBiller];
+        tx.payload = result.encode();
+        tx.sign(winner->key());
+        (void)submit(tx);
+        Q_UNUSED(previous);
+    };
+    ctx.onRejectedBlock = [this, &ctx](const NodeId &member, const NodeId &biller, const QString &reason) {
+        ++m_metrics.rejectedBlocks;
+        m_metrics.evidence.append(QStringLiteral("chain %1: %2 rejected a block from %3: %4").arg(ctx.id()).arg(member, biller, reason));
+        consensus::Node *n = node(member);
+        if (!n)
+            return;
+        // Evidence: a signed reject on the parent chain (on the only chain in the baseline).
+        ledger::AckPayload ack;
+        ack.chainId = ctx.id();
+        ack.height = ctx.nextHeight();
+        ack.biller = biller;
+        ack.accept = false;
+        ack.reason = reason;
+        Transaction tx;
+        tx.kind = TxKind::Ack;
+        tx.chainId = m_scenario.topology == Topology::Double ? ledger::ParentChainId : ctx.id();
+        tx.sender = member;
+        tx.timestampMs = m_loop->nowMs();
+        tx.nonce = ++m_nonces[member];
+        tx.payload = ack.encode();
+        tx.sign(n->key());
+        (void)submit(tx);
+    };
+    ctx.onBillerTimeout = [this, &ctx](const NodeId &silent) {
+        ++m_metrics.billerTimeouts;
+        m_metrics.evidence.append(QStringLiteral("chain %1: biller %2 went silent").arg(ctx.id()).arg(silent));
+    };
+}
+
+void Engine::updateParentMembers()
+{
+    consensus::ChainContext *parent = chain(ledger::ParentChainId);
+    if (!parent)
+        return;
+    QList<NodeId> billers;
+    for (const auto &[id, ctx] : m_chains)
+        if (!ctx->isParent() && !ctx->biller().isEmpty())
+            billers.append(ctx->biller());
+    const QList<NodeId> previous = parent->members();
+    parent->setMembers(billers);
+    for (const NodeId &old : previous)
+        if (!parent->isMember(old))
+            if (consensus::Node *n = node(old))
+                n->leave(ledger::ParentChainId);
+    if (!m_started)
+        return;
+    for (const NodeId &id : parent->members())
+        if (consensus::Node *n = node(id))
+            n->join(*parent);
+}
+
+void Engine::start()
+{
+    if (m_started)
+        return;
+    m_started = true;
+    for (const auto &[id, ctx] : m_chains) {
+        if (ctx->isParent())
+            continue;
+        for (const NodeId &m : ctx->members())
+            node(m)->join(*ctx);
+    }
+    updateParentMembers();
+    if (m_scenario.ordersPerNodePerSecond > 0)
+        for (const auto &[id, n] : m_nodes)
+            scheduleLoad(id);
+}
+
+void Engine::scheduleLoad(const NodeId &id)
+{
+    // Poisson arrivals: exponential gaps from our own mapping of the seeded generator.
+    const double u = (double(m_loadRng() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    const double gapSeconds = -std::log(u) / m_scenario.ordersPerNodePerSecond;
+    m_loop->schedule(TimeUs(gapSeconds * double(net::UsPerSecond)), [this, id] {
+        consensus::Node *n = node(id);
+        if (n && !n->isDown() && m_directory.isActive(id))
+            (void)submit(makeOrder(id));
+        scheduleLoad(id);
+    });
+}
+
+Transaction Engine::makeOrder(const NodeId &id)
+{
+    const consensus::Directory::Entry *e = m_directory.find(id);
+    ledger::OrderPayload order;
+    const bool canSell = e && e->info.isGenerator();
+    const bool canBuy = !e || e->info.isConsumer() || !canSell;
+    order.side = canSell && (!canBuy || (m_loadRng() & 1)) ? ledger::Side::Sell : ledger::Side::Buy;
+    order.energyWh = 100 + qint64(m_loadRng() % 4901);
+    order.priceMilliPerKwh = 80 + qint64(m_loadRng() % 221);
+    const qint64 now = m_loop->nowMs();
+    order.deliverySlot = now / (15 * 60 * 1000) + 1;
+    order.expiresAtMs = now + 15 * 60 * 1000;
+
+    Transaction tx;
+    tx.kind = TxKind::Order;
+    tx.chainId = chainOf(id);
+    tx.sender = id;
+    tx.timestampMs = now;
+    tx.nonce = ++m_nonces[id];
+    tx.payload = order.encode();
+    if (consensus::Node *n = node(id))
+        tx.sign(n->key());
+    return tx;
+}
+
+Status Engine::submit(const Transaction &tx)
+{
+    consensus::Node *n = node(tx.sender);
+    if (!n)
+        return Status::fail(QStringLiteral("engine.unknown_node"), QStringLiteral("node %1 is not hosted here").arg(tx.sender));
+    consensus::ChainContext *ctx = chain(tx.chainId);
+    if (!ctx)
+        return Status::fail(QStringLiteral("engine.unknown_chain"), QStringLiteral("there is no chain %1").arg(tx.chainId));
+    if (QString why = ctx->rules().admit(tx); !why.isEmpty())
+        return Status::fail(QStringLiteral("engine.refused"), why);
+    if (!tx.verify(m_directory.publicKey(tx.sender)))
+        return Status::fail(QStringLiteral("engine.signature"), QStringLiteral("transaction from %1 has a bad signature").arg(tx.sender));
+    ++m_metrics.submitted;
+    if (consensus::ChainMember *m = n->member(tx.chainId)) {
+        m->submit(tx);
+    } else {
+        // Not a member (e.g. a prosumer's governance request): send it to the chain's members.
+        m_network->multicast(ctx->members(), net::Message::make(net::MessageType::Transaction, tx.chainId, tx.sender, tx));
+    }
+    return okStatus();
+}
+
+void Engine::onFinal(consensus::ChainContext &ctx, const Block &block)
+{
+    const TimeUs now = m_loop->now();
+    m_metrics.consensus.add(now - block.header.timestampMs * net::UsPerMs);
+    std::vector<qint64> submitTimes;
+    for (const Transaction &tx : block.txs) {
+        if (tx.sender == block.header.billerId && tx.kind == TxKind::Trade)
+            continue; // derived, not submitted
+        m_metrics.finality.add(now - tx.timestampMs * net::UsPerMs);
+        submitTimes.push_back(tx.timestampMs);
+    }
+    if (m_store) {
+        if (Status s = m_store->appendBlock(block); !s.ok())
+            qCWarning(lcEngine) << "could not persist block" << block.header.chainId << block.header.height << s.errorString();
+    }
+    if (ctx.isParent()) {
+        for (const Transaction &tx : block.txs) {
+            if (tx.kind != TxKind::Anchor)
+                continue;
+            auto anchor = ledger::AnchorPayload::decode(tx.payload);
+            if (!anchor.ok())
+                continue;
+            auto header = ledger::BlockHeader::decode(anchor->header);
+            if (!header.ok())
+                continue;
+            auto it = m_awaitingAnchor.find({header->chainId, header->height});
+            if (it == m_awaitingAnchor.end())
+                continue;
+            for (qint64 t : it->second)
+                m_metrics.anchoring.add(now - t * net::UsPerMs);
+            m_awaitingAnchor.erase(it);
+        }
+        return;
+    }
+    if (m_scenario.topology == Topology::Double) {
+        m_awaitingAnchor[{block.header.chainId, block.header.height}] = std::move(submitTimes);
+        anchor(block);
+    }
+}
+
+void Engine::anchor(const Block &block)
+{
+    consensus::Node *biller = node(block.header.billerId);
+    if (!biller)
+        return;
+    ledger::AnchorPayload payload;
+    payload.header = block.header.encode();
+    payload.body = block.encodeBody();
+    Transaction tx;
+    tx.kind = TxKind::Anchor;
+    tx.chainId = ledger::ParentChainId;
+    tx.sender = biller->id();
+    tx.timestampMs = m_loop->nowMs();
+    tx.nonce = ++m_nonces[biller->id()];
+    tx.payload = payload.encode();
+    tx.sign(biller->key());
+    (void)submit(tx);
+}
+
+QList<ChainId> Engine::chainIds() const
+{
+    QList<ChainId> ids;
+    for (const auto &[id, ctx] : m_chains)
+        ids.append(id);
+    return ids;
+}
+
+consensus::ChainContext *Engine::chain(ChainId id) const
+{
+    auto it = m_chains.find(id);
+    return it == m_chains.end() ? nullptr : it->second.get();
+}
+
+consensus::Node *Engine::node(const NodeId &id) const
+{
+    auto it = m_nodes.find(id);
+    return it == m_nodes.end() ? nullptr : it->second.get();
+}
+
+QList<NodeId> Engine::nodeIds() const
+{
+    return m_directory.ids();
+}
+
+ChainId Engine::chainOf(const NodeId &id) const
+{
+    const consensus::Directory::Entry *e = m_directory.find(id);
+    return e ? e->chainId : 0;
+}
+
+QList<ChainStatus> Engine::status() const
+{
+    QList<ChainStatus> list;
+    for (const auto &[id, ctx] : m_chains) {
+        ChainStatus s;
+        s.id = id;
+        s.isParent = ctx->isParent();
+        s.blocks = ctx->hasBlocks() ? ctx->tip().height + 1 : 0;
+        s.transactions = ctx->finalTransactions();
+        s.biller = ctx->biller();
+        s.billerScoreMicro = s.biller.isEmpty() ? 0 : m_directory.scoreMicro(s.biller);
+        s.members = int(ctx->members().size());
+        s.activeMembers = int(ctx->activeMembers().size());
+        s.elections = ctx->elections();
+        auto bc = m_billerChanges.find(id);
+        s.billerChanges = bc == m_billerChanges.end() ? 0 : bc->second;
+        if (consensus::Node *b = node(s.biller))
+            if (consensus::ChainMember *m = b->member(id))
+                s.billerMempool = m->mempoolSize();
+        list.append(s);
+    }
+    return list;
+}
+
+void Engine::crash(const NodeId &id, bool down)
+{
+    if (consensus::Node *n = node(id)) {
+        n->setDown(down);
+        m_network->setDown(id, down);
+    }
+}
+
+void Engine::setFault(const NodeId &id, consensus::Fault fault)
+{
+    if (consensus::Node *n = node(id))
+        n->setFault(fault);
+}
+
+} // namespace mg::engine

@@ -1,0 +1,125 @@
+#pragma once
+
+#include "core/consensus/node.h"
+#include "core/engine/scenario.h"
+
+#include <map>
+#include <memory>
+#include <random>
+#include <vector>
+
+namespace mg::store { class Store; }
+
+namespace mg::engine {
+
+using consensus::ChainId;
+using consensus::NodeId;
+
+// Latency samples in microseconds with percentile helpers.
+class LatencySamples
+{
+public:
+    void add(net::TimeUs us) { m_samples.push_back(us); }
+    size_t count() const { return m_samples.size(); }
+    double percentileMs(double p) const;
+    double meanMs() const;
+
+private:
+    mutable std::vector<net::TimeUs> m_samples;
+    mutable bool m_sorted = false;
+};
+
+struct ChainStatus
+{
+    ChainId id = 0;
+    bool isParent = false;
+    quint64 blocks = 0;     // final blocks (height + 1)
+    quint64 transactions = 0;
+    NodeId biller;
+    qint64 billerScoreMicro = 0;
+    int members = 0;
+    int activeMembers = 0;
+    quint64 elections = 0;
+    quint64 billerChanges = 0;
+    int billerMempool = 0;
+};
+
+struct EngineMetrics
+{
+    LatencySamples consensus;   // block proposed -> final
+    LatencySamples finality;    // transaction submitted -> its block final
+    LatencySamples anchoring;   // transaction submitted -> its block anchored on the parent chain
+    quint64 submitted = 0;
+    quint64 rejectedBlocks = 0;
+    quint64 billerTimeouts = 0;
+    QStringList evidence;       // "member rejected block of biller: reason"
+};
+
+// The whole in-process microgrid on one event loop: nodes, chains, network, persistence.
+// Single-threaded: every call happens on the thread that runs the loop (Microgrid hosts it on its
+// own thread for the console; the CLI and tests drive it directly on the virtual clock).
+class Engine
+{
+public:
+    static Result<std::unique_ptr<Engine>> create(const Scenario &scenario);
+    ~Engine();
+
+    const Scenario &scenario() const { return m_scenario; }
+    net::EventLoop &loop() { return *m_loop; }
+    net::InProcessNetwork &network() { return *m_network; }
+    consensus::Directory &directory() { return m_directory; }
+
+    // Starts elections (and the synthetic load, if configured).
+    void start();
+    // Virtual clock: advances simulated time. Real clock: runs for that much wall time.
+    void runFor(net::TimeUs duration) { m_loop->runFor(duration); }
+
+    QList<ChainId> chainIds() const;
+    consensus::ChainContext *chain(ChainId id) const;
+    consensus::Node *node(const NodeId &id) const;
+    QList<NodeId> nodeIds() const;
+    // Sub-chain of a node (0 when not assigned).
+    ChainId chainOf(const NodeId &id) const;
+    QList<ChainStatus> status() const;
+    const EngineMetrics &metrics() const { return m_metrics; }
+    store::Store *store() const { return m_store.get(); }
+
+    // A signed transaction from an in-process node, into its chain (sub-chain for orders).
+    Status submit(const ledger::Transaction &tx);
+    // Builds and signs a synthetic order for node (used by the load generator and tests).
+    ledger::Transaction makeOrder(const NodeId &node);
+
+    // Fault injection.
+    void crash(const NodeId &node, bool down);
+    void setFault(const NodeId &node, consensus::Fault fault);
+
+    static crypto::KeyPair seededKey(quint64 seed, const NodeId &node);
+
+private:
+    explicit Engine(const Scenario &scenario);
+    Status build();
+    Status restoreFromStore();
+    void hookChain(consensus::ChainContext &ctx);
+    void updateParentMembers();
+    void scheduleLoad(const NodeId &node);
+    void onFinal(consensus::ChainContext &ctx, const ledger::Block &block);
+    void anchor(const ledger::Block &block);
+
+    Scenario m_scenario;
+    std::unique_ptr<net::EventLoop> m_loop;
+    std::unique_ptr<net::InProcessNetwork> m_network;
+    consensus::Directory m_directory;
+    std::unique_ptr<store::Store> m_store;
+    std::vector<std::unique_ptr<consensus::ChainRules>> m_rules;
+    std::map<ChainId, std::unique_ptr<consensus::ChainContext>> m_chains;
+    std::map<NodeId, std::unique_ptr<consensus::Node>> m_nodes;
+    std::map<ChainId, quint64> m_billerChanges;
+    std::mt19937_64 m_loadRng;
+    std::map<NodeId, quint64> m_nonces;
+    // (chain, height) of final sub-chain blocks not yet anchored -> submit times of their inputs
+    std::map<std::pair<ChainId, quint64>, std::vector<qint64>> m_awaitingAnchor;
+    EngineMetrics m_metrics;
+    bool m_started = false;
+};
+
+} // namespace mg::engine

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "core/consensus/config.h"
+#include "core/net/inprocess_network.h"
+#include "core/roster/grouping.h"
+#include "core/roster/node.h"
+
+#include <QString>
+
+namespace mg::engine {
+
+// Double: sub-chains of nearby nodes, their billers forming the parent chain (DB-Microgrid).
+// Single: the baseline — every node in one chain with one biller, no parent chain.
+enum class Topology { Double, Single };
+QString topologyName(Topology topology);
+
+struct Scenario
+{
+    QList<roster::NodeInfo> roster;
+    int groups = 10;                                        // sub-chains (double topology)
+    roster::GroupingMode grouping = roster::GroupingMode::Auto;
+    Topology topology = Topology::Double;
+    net::ClockMode clock = net::ClockMode::Virtual;
+    quint64 seed = 1;
+    net::LinkConditions link;
+    consensus::ConsensusConfig consensus;
+    roster::Weights weights;
+    // Synthetic load: signed orders per node per second (0: none; the market issue adds agents).
+    double ordersPerNodePerSecond = 0.0;
+    // Virtual clock start (ms since the epoch): 2026-01-01T00:00:00Z, so seeded runs are stable.
+    qint64 virtualStartMs = 1767225600000;
+    // Where blocks are persisted; empty keeps everything in memory.
+    QString dataDir;
+};
+
+} // namespace mg::engine
