@@ -661,8 +661,14 @@ void ChainMember::watchdog()
     if (m_pending.empty())
         return;
     TimeUs oldest = now;
-    for (const auto &[key, p] : m_pending)
+    for (const auto &[key, p] : m_pending) {
         oldest = std::min(oldest, p.arrivedAt);
+        // A member's own transaction that has waited past the timeout may never have reached the
+        // biller (message loss, a partition since healed, a biller elected while it was away):
+        // send it to the current biller again, like a client retry. The biller drops duplicates.
+        if (p.tx.sender == m_self && now - p.arrivedAt > timeout)
+            sendTo(m_ctx.biller(), Message::make(MessageType::Transaction, m_ctx.id(), m_self, p.tx));
+    }
     const TimeUs lastProgress = std::max(m_lastProgressAt, m_ctx.lastFinalAt());
     if (now - oldest > timeout && now - lastProgress > timeout) {
         const NodeId silent = m_ctx.biller();

@@ -21,8 +21,12 @@ QString SubChainRules::admit(const ledger::Transaction &tx) const
         return QStringLiteral("unknown node %1").arg(tx.sender);
     if (market && !m_context->isMember(tx.sender))
         return QStringLiteral("node %1 is not a member of chain %2").arg(tx.sender).arg(m_context->id());
-    if (!m_context->directory().isActive(tx.sender))
-        return QStringLiteral("node %1 is not active").arg(tx.sender);
+    const auto *entry = m_context->directory().find(tx.sender);
+    // Governance may come from a pending node (its own join request); trading needs an active one.
+    const bool allowed = market ? entry->info.state == roster::MembershipState::Active
+                                : entry->info.state != roster::MembershipState::Evicted;
+    if (!allowed)
+        return QStringLiteral("node %1 is %2").arg(tx.sender, roster::membershipStateName(entry->info.state));
     return {};
 }
 

@@ -128,32 +128,34 @@ Status Engine::build()
         m_nodes.emplace(id, std::make_unique<consensus::Node>(id, e->key, *m_loop, *m_network));
     }
 
+    consensus::Governance::Hooks hooks;
+    hooks.members = [this](ChainId id) {
+        consensus::ChainContext *ctx = chain(id);
+        return ctx ? ctx->members() : QList<NodeId>();
+    };
+    hooks.placeJoiner = [this](const roster::NodeInfo &info) { return placeJoiner(info); };
+    hooks.onOpened = [this](const consensus::Governance::Proposal &p) { onProposalOpened(p); };
+    hooks.onDecided = [this](const consensus::Governance::Proposal &p) { onProposalDecided(p); };
+    m_governance = std::make_unique<consensus::Governance>(m_directory, sc.governance, hooks);
+
     if (!sc.dataDir.isEmpty()) {
         auto opened = store::Store::open(sc.dataDir);
         if (!opened.ok())
             return opened.error();
         m_store = std::move(opened).value();
-        QList<store::NodeRecord> records;
-        for (const NodeId &id : m_directory.ids()) {
-            const consensus::Directory::Entry *e = m_directory.find(id);
-            store::NodeRecord r;
-            r.id = id;
-            r.name = e->info.name;
-            r.publicKey = e->publicKey;
-            r.roles = roster::rolesToString(e->info.roles);
-            r.state = roster::membershipStateName(e->info.state);
-            r.chainId = e->chainId;
-            r.attributes = roster::encodeAttributes(e->info);
-            records.append(r);
-        }
-        if (Status s = m_store->putNodes(records); !s.ok())
-            return s;
         if (Status s = restoreFromStore(); !s.ok())
+            return s;
+        QList<store::NodeRecord> records;
+        for (const NodeId &id : m_directory.ids())
+            records.append(nodeRecord(id));
+        if (Status s = m_store->putNodes(records); !s.ok())
             return s;
     }
     return okStatus();
 }
 
+// Resumes every chain at its stored tip, and re-derives membership (joins, suspensions, kicks)
+// by replaying the governance chain, so it is the chain, not a side table, that decides.
 Status Engine::restoreFromStore()
 {
     for (auto &[id, ctx] : m_chains) {
@@ -165,6 +167,19 @@ Status Engine::restoreFromStore()
             return block.error();
         ctx->restoreTip(block->header, block->txIds());
     }
+    const std::optional<quint64> govTip = m_store->tipHeight(governanceChain());
+    if (!govTip)
+        return okStatus();
+    m_replaying = true;
+    for (quint64 h = 0; h <= *govTip; ++h) {
+        auto block = m_store->block(governanceChain(), h);
+        if (!block.ok()) {
+            m_replaying = false;
+            return block.error();
+        }
+        m_governance->apply(block.value());
+    }
+    m_replaying = false;
     return okStatus();
 }
 
@@ -177,11 +192,11 @@ void Engine::hookChain(consensus::ChainContext &ctx)
             updateParentMembers();
         // The change is recorded on the parent chain, signed by the new biller.
         consensus::Node *winner = node(result.newBiller);
-        if (!winner || m_scenario.topology == Topology::Single || !chain(ledger::ParentChainId))
+        if (!winner || ctx.id() == ledger::ParentChainId)
             return;
         Transaction tx;
         tx.kind = TxKind::BillerChange;
-        tx.chainId = ledger::ParentChainId;
+        tx.chainId = governanceChain();
         tx.sender = result.newBiller;
         tx.timestampMs = m_loop->nowMs();
         tx.nonce = ++m_nonces[result.newBiller];
@@ -214,8 +229,21 @@ void Engine::hookChain(consensus::ChainContext &ctx)
         (void)submit(tx);
     };
     ctx.onBillerTimeout = [this, &ctx](const NodeId &silent) {
+        const QString key = QStringLiteral("%1/%2").arg(ctx.id()).arg(silent);
+        if (m_suspensionProposed.contains(key))
+            return; // every member notices; one proposal is enough
+        m_suspensionProposed.insert(key);
         ++m_metrics.billerTimeouts;
         m_metrics.evidence.append(QStringLiteral("chain %1: biller %2 went silent").arg(ctx.id()).arg(silent));
+        // Proposed for suspension by a live member of the chain.
+        for (const NodeId &m : ctx.members()) {
+            consensus::Node *n = node(m);
+            if (m != silent && n && !n->isDown() && m_directory.isActive(m)) {
+                (void)propose(m, ledger::GovernancePayload::Action::Suspend, silent,
+                              QStringLiteral("biller silent past the timeout on chain %1").arg(ctx.id()));
+                break;
+            }
+        }
     };
 }
 
@@ -333,6 +361,8 @@ void Engine::onFinal(consensus::ChainContext &ctx, const Block &block)
         if (Status s = m_store->appendBlock(block); !s.ok())
             qCWarning(lcEngine) << "could not persist block" << block.header.chainId << block.header.height << s.errorString();
     }
+    if (ctx.id() == governanceChain())
+        m_governance->apply(block);
     if (ctx.isParent()) {
         for (const Transaction &tx : block.txs) {
             if (tx.kind != TxKind::Anchor)
@@ -375,6 +405,211 @@ void Engine::anchor(const Block &block)
     tx.payload = payload.encode();
     tx.sign(biller->key());
     (void)submit(tx);
+}
+
+ChainId Engine::governanceChain() const
+{
+    return m_scenario.topology == Topology::Double ? ledger::ParentChainId : ChainId(1);
+}
+
+Status Engine::submitGovernance(const NodeId &sender, const ledger::GovernancePayload &payload)
+{
+    consensus::Node *n = node(sender);
+    if (!n)
+        return Status::fail(QStringLiteral("engine.unknown_node"), QStringLiteral("node %1 is not hosted here").arg(sender));
+    Transaction tx;
+    tx.kind = TxKind::Governance;
+    tx.chainId = governanceChain();
+    tx.sender = sender;
+    tx.timestampMs = m_loop->nowMs();
+    tx.nonce = ++m_nonces[sender];
+    tx.payload = payload.encode();
+    tx.sign(n->key());
+    return submit(tx);
+}
+
+Result<crypto::Hash256> Engine::requestJoin(const roster::NodeInfo &requested)
+{
+    if (requested.id.isEmpty() || m_directory.find(requested.id))
+        return Error{QStringLiteral("engine.join_id"), QStringLiteral("node id '%1' is empty or already taken").arg(requested.id)};
+    roster::NodeInfo info = requested;
+    info.state = roster::MembershipState::Pending;
+    consensus::Directory::Entry e;
+    e.info = info;
+    e.key = seededKey(m_scenario.seed, info.id);
+    e.publicKey = e.key.publicKey();
+    m_directory.add(e);
+    m_nodes.emplace(info.id, std::make_unique<consensus::Node>(info.id, e.key, *m_loop, *m_network));
+    persistNode(info.id);
+
+    ledger::GovernancePayload p;
+    p.action = ledger::GovernancePayload::Action::JoinRequest;
+    p.subject = info.id;
+    p.data = consensus::Governance::joinData(e.publicKey, info);
+    p.reason = QStringLiteral("join request");
+    Transaction tx;
+    tx.kind = TxKind::Governance;
+    tx.chainId = governanceChain();
+    tx.sender = info.id;
+    tx.timestampMs = m_loop->nowMs();
+    tx.nonce = ++m_nonces[info.id];
+    tx.payload = p.encode();
+    tx.sign(e.key);
+    if (Status s = submit(tx); !s.ok())
+        return s.error();
+    return tx.id();
+}
+
+Result<crypto::Hash256> Engine::propose(const NodeId &proposer, ledger::GovernancePayload::Action action,
+                                        const NodeId &subject, const QString &reason)
+{
+    using Action = ledger::GovernancePayload::Action;
+    if (action != Action::Kick && action != Action::Suspend && action != Action::Unsuspend)
+        return Error{QStringLiteral("engine.proposal"), QStringLiteral("only kick, suspend and unsuspend are proposed this way")};
+    if (!m_directory.find(subject))
+        return Error{QStringLiteral("engine.unknown_node"), QStringLiteral("there is no node %1").arg(subject)};
+    consensus::Node *n = node(proposer);
+    if (!n)
+        return Error{QStringLiteral("engine.unknown_node"), QStringLiteral("node %1 is not hosted here").arg(proposer)};
+    ledger::GovernancePayload p;
+    p.action = action;
+    p.subject = subject;
+    p.reason = reason;
+    Transaction tx;
+    tx.kind = TxKind::Governance;
+    tx.chainId = governanceChain();
+    tx.sender = proposer;
+    tx.timestampMs = m_loop->nowMs();
+    tx.nonce = ++m_nonces[proposer];
+    tx.payload = p.encode();
+    tx.sign(n->key());
+    if (Status s = submit(tx); !s.ok())
+        return s.error();
+    return tx.id();
+}
+
+Status Engine::vote(const NodeId &voter, const crypto::Hash256 &proposal, bool approve)
+{
+    const consensus::Governance::Proposal *p = m_governance->proposal(proposal);
+    if (!p)
+        return Status::fail(QStringLiteral("engine.unknown_proposal"), QStringLiteral("there is no proposal %1").arg(proposal.shortHex()));
+    ledger::GovernancePayload v;
+    v.action = ledger::GovernancePayload::Action::Vote;
+    v.subject = p->subject;
+    v.proposalId = proposal;
+    v.data = consensus::Governance::voteData(approve);
+    return submitGovernance(voter, v);
+}
+
+void Engine::onProposalOpened(const consensus::Governance::Proposal &p)
+{
+    if (!m_scenario.autoApproveGovernance || m_replaying)
+        return;
+    for (const NodeId &m : m_governance->voters(p)) {
+        consensus::Node *n = node(m);
+        if (n && !n->isDown())
+            (void)vote(m, p.id, true);
+    }
+}
+
+void Engine::onProposalDecided(const consensus::Governance::Proposal &p)
+{
+    using Action = ledger::GovernancePayload::Action;
+    const bool approved = p.stage == consensus::Governance::Stage::Approved;
+    m_metrics.evidence.append(QStringLiteral("governance: %1 of %2 %3")
+                                  .arg(p.action == Action::JoinRequest ? QStringLiteral("join") : p.action == Action::Kick ? QStringLiteral("kick")
+                                           : p.action == Action::Suspend ? QStringLiteral("suspension") : QStringLiteral("unsuspension"),
+                                       p.subject, approved ? QStringLiteral("approved") : QStringLiteral("rejected")));
+    if (!approved) {
+        if (p.action == Action::JoinRequest)
+            m_directory.setState(p.subject, roster::MembershipState::Evicted); // refused for good
+        persistNode(p.subject);
+        return;
+    }
+    consensus::ChainContext *ctx = chain(p.targetChain);
+    if (p.action == Action::JoinRequest) {
+        consensus::Directory::Entry *e = m_directory.find(p.subject);
+        if (!e || !ctx)
+            return;
+        if (!node(p.subject)) { // replayed after a restart: host it again
+            e->key = seededKey(m_scenario.seed, p.subject);
+            if (e->key.publicKey() == e->publicKey)
+                m_nodes.emplace(p.subject, std::make_unique<consensus::Node>(p.subject, e->key, *m_loop, *m_network));
+            else
+                e->key = {};
+        }
+        e->info.state = roster::MembershipState::Active;
+        e->chainId = p.targetChain;
+        QList<NodeId> members = ctx->members();
+        members.append(p.subject);
+        ctx->setMembers(members);
+        if (consensus::Node *n = node(p.subject); n && m_started)
+            n->join(*ctx);
+    } else if (p.action == Action::Kick) {
+        if (ctx) {
+            QList<NodeId> members = ctx->members();
+            members.removeAll(p.subject);
+            ctx->setMembers(members);
+        }
+        if (consensus::Node *n = node(p.subject))
+            n->leave(p.targetChain);
+        reelectWithout(p.targetChain, p.subject);
+    } else if (p.action == Action::Suspend) {
+        reelectWithout(p.targetChain, p.subject);
+    }
+    persistNode(p.subject);
+}
+
+void Engine::reelectWithout(ChainId id, const NodeId &gone)
+{
+    // A biller that is suspended or evicted must be replaced now, not at the next timeout.
+    consensus::ChainContext *ctx = chain(id);
+    if (!ctx || ctx->biller() != gone)
+        return;
+    for (const NodeId &m : ctx->members())
+        if (consensus::Node *n = node(m))
+            if (consensus::ChainMember *member = n->member(id))
+                member->startElection(member->round() + 1);
+}
+
+ChainId Engine::placeJoiner(const roster::NodeInfo &info) const
+{
+    QList<roster::NodeInfo> nodes;
+    QList<QList<int>> groups;
+    for (const auto &[id, ctx] : m_chains) {
+        if (ctx->isParent())
+            continue;
+        QList<int> group;
+        for (const NodeId &m : ctx->members()) {
+            group.append(int(nodes.size()));
+            nodes.append(m_directory.find(m)->info);
+        }
+        groups.append(group);
+    }
+    const int index = roster::nearestGroupWithRoom(info, nodes, groups, m_scenario.governance.maxSubChainSize);
+    return index < 0 ? 0 : ChainId(index + 1);
+}
+
+store::NodeRecord Engine::nodeRecord(const NodeId &id) const
+{
+    const consensus::Directory::Entry *e = m_directory.find(id);
+    store::NodeRecord r;
+    r.id = id;
+    r.name = e->info.name;
+    r.publicKey = e->publicKey;
+    r.roles = roster::rolesToString(e->info.roles);
+    r.state = roster::membershipStateName(e->info.state);
+    r.chainId = e->chainId;
+    r.attributes = roster::encodeAttributes(e->info);
+    return r;
+}
+
+void Engine::persistNode(const NodeId &id)
+{
+    if (!m_store || !m_directory.find(id))
+        return;
+    if (Status s = m_store->putNode(nodeRecord(id)); !s.ok())
+        qCWarning(lcEngine) << "could not persist node" << id << s.errorString();
 }
 
 QList<ChainId> Engine::chainIds() const

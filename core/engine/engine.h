@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace mg::store { class Store; }
+namespace mg::store { class Store; struct NodeRecord; }
 
 namespace mg::engine {
 
@@ -89,6 +89,17 @@ public:
     // Builds and signs a synthetic order for node (used by the load generator and tests).
     ledger::Transaction makeOrder(const NodeId &node);
 
+    // Membership governance (on the parent chain; the only chain in the baseline).
+    consensus::Governance &governance() { return *m_governance; }
+    ChainId governanceChain() const;
+    // A new node hosted here asks to join: it gets a key, waits as pending, and is assigned to
+    // the nearest sub-chain with room once both votes pass. Returns the request's id.
+    Result<crypto::Hash256> requestJoin(const roster::NodeInfo &info);
+    // Kick, Suspend or Unsuspend proposed by an in-process node.
+    Result<crypto::Hash256> propose(const NodeId &proposer, ledger::GovernancePayload::Action action,
+                                    const NodeId &subject, const QString &reason);
+    Status vote(const NodeId &voter, const crypto::Hash256 &proposal, bool approve);
+
     // Fault injection.
     void crash(const NodeId &node, bool down);
     void setFault(const NodeId &node, consensus::Fault fault);
@@ -104,12 +115,21 @@ private:
     void scheduleLoad(const NodeId &node);
     void onFinal(consensus::ChainContext &ctx, const ledger::Block &block);
     void anchor(const ledger::Block &block);
+    Status submitGovernance(const NodeId &sender, const ledger::GovernancePayload &payload);
+    void onProposalOpened(const consensus::Governance::Proposal &p);
+    void onProposalDecided(const consensus::Governance::Proposal &p);
+    ChainId placeJoiner(const roster::NodeInfo &info) const;
+    void persistNode(const NodeId &id);
+    store::NodeRecord nodeRecord(const NodeId &id) const;
+    void reelectWithout(ChainId chain, const NodeId &node);
 
     Scenario m_scenario;
     std::unique_ptr<net::EventLoop> m_loop;
     std::unique_ptr<net::InProcessNetwork> m_network;
     consensus::Directory m_directory;
     std::unique_ptr<store::Store> m_store;
+    std::unique_ptr<consensus::Governance> m_governance;
+    QSet<QString> m_suspensionProposed; // "chain/biller" already proposed after a timeout
     std::vector<std::unique_ptr<consensus::ChainRules>> m_rules;
     std::map<ChainId, std::unique_ptr<consensus::ChainContext>> m_chains;
     std::map<NodeId, std::unique_ptr<consensus::Node>> m_nodes;
@@ -120,6 +140,7 @@ private:
     std::map<std::pair<ChainId, quint64>, std::vector<qint64>> m_awaitingAnchor;
     EngineMetrics m_metrics;
     bool m_started = false;
+    bool m_replaying = false; // re-applying stored governance blocks: no new votes
 };
 
 } // namespace mg::engine

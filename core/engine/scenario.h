@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/consensus/config.h"
+#include "core/consensus/governance.h"
 #include "core/net/inprocess_network.h"
 #include "core/roster/grouping.h"
 #include "core/roster/node.h"
@@ -29,6 +30,10 @@ struct Scenario
     double ordersPerNodePerSecond = 0.0;
     // Virtual clock start (ms since the epoch): 2026-01-01T00:00:00Z, so seeded runs are stable.
     qint64 virtualStartMs = 1767225600000;
+    consensus::GovernanceConfig governance;
+    // In-process members vote yes on every governance stage that opens (joins, kicks,
+    // suspensions). Off: votes come only through Engine::vote (the console, the regulator).
+    bool autoApproveGovernance = true;
     // Where blocks are persisted; empty keeps everything in memory.
     QString dataDir;
 };

@@ -24,13 +24,15 @@ TimeUs EventLoop::now() const
 EventLoop::TimerId EventLoop::schedule(TimeUs delayUs, std::function<void()> fn)
 {
     const TimerId id = ++m_seq;
+    m_queued.insert(id);
     m_queue.push(Event{now() + std::max<TimeUs>(0, delayUs), id, id, std::move(fn)});
     return id;
 }
 
 void EventLoop::cancel(TimerId id)
 {
-    if (id != 0)
+    // Only timers still queued: cancelling one that already fired must not skew pendingEvents().
+    if (m_queued.contains(id))
         m_cancelled.insert(id);
 }
 
@@ -74,8 +76,10 @@ bool EventLoop::runUntil(TimeUs endUs, bool untilIdle)
     for (;;) {
         if (!drainPosted())
             return false;
-        while (!m_queue.empty() && m_cancelled.erase(m_queue.top().id))
+        while (!m_queue.empty() && m_cancelled.erase(m_queue.top().id)) {
+            m_queued.erase(m_queue.top().id);
             m_queue.pop();
+        }
 
         if (m_mode == ClockMode::Virtual) {
             if (m_queue.empty() || (!untilIdle && m_queue.top().at > endUs)) {
@@ -86,6 +90,7 @@ bool EventLoop::runUntil(TimeUs endUs, bool untilIdle)
             // const_cast: priority_queue has no non-const top(); the event is popped right after.
             Event ev = std::move(const_cast<Event &>(m_queue.top()));
             m_queue.pop();
+            m_queued.erase(ev.id);
             m_virtualNow = std::max(m_virtualNow, ev.at);
             ++m_processed;
             ev.fn();
@@ -98,6 +103,7 @@ bool EventLoop::runUntil(TimeUs endUs, bool untilIdle)
         if (!m_queue.empty() && m_queue.top().at <= t) {
             Event ev = std::move(const_cast<Event &>(m_queue.top()));
             m_queue.pop();
+            m_queued.erase(ev.id);
             ++m_processed;
             ev.fn();
             continue;

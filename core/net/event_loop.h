@@ -70,7 +70,8 @@ private:
     quint64 m_seq = 0;
     quint64 m_processed = 0;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> m_queue;
-    std::unordered_set<TimerId> m_cancelled;
+    std::unordered_set<TimerId> m_queued;    // ids in m_queue (cancel() of a fired timer is a no-op)
+    std::unordered_set<TimerId> m_cancelled; // subset of m_queued, skipped when popped
 
     std::mutex m_mutex; // guards the fields below (cross-thread)
     std::condition_variable m_wake;
