@@ -399,15 +399,21 @@ void TestElection::billerCrash()
     for (const ledger::Transaction &tx : orders)
         QVERIFY(seen.contains(tx.id()));
 
-    // The crashed node comes back: the chain goes on under the new biller, and its own orders
-    // become final too.
+    // The crashed node comes back: the chain goes on under the new biller. A biller that went
+    // silent is proposed for suspension; if the vote has passed, its orders are refused,
+    // otherwise they become final too.
     e->crash(crashed, false);
     const ledger::Transaction late = e->makeOrder(crashed);
     const Status lateSubmitted = e->submit(late);
-    QVERIFY2(lateSubmitted.ok(), qPrintable(lateSubmitted.errorString()));
+    if (e->directory().isActive(crashed))
+        QVERIFY2(lateSubmitted.ok(), qPrintable(lateSubmitted.errorString()));
+    else
+        QVERIFY(!lateSubmitted.ok());
     const ledger::Transaction other = e->makeOrder("N03");
     QVERIFY(e->submit(other).ok());
-    QVERIFY(test::runUntil(*e, [&] { return e->chain(1)->isFinal(late.id()) && e->chain(1)->isFinal(other.id()); }, 10 * UsPerSecond));
+    QVERIFY(test::runUntil(*e, [&] {
+        return (!lateSubmitted.ok() || e->chain(1)->isFinal(late.id())) && e->chain(1)->isFinal(other.id());
+    }, 10 * UsPerSecond));
     QVERIFY(!e->chain(1)->biller().isEmpty());
 }
 
@@ -467,6 +473,12 @@ void TestElection::partitionMinorityMajority()
     if (minority.contains(QStringLiteral("N01")) && rotation == consensus::RotationPolicy::OnFailure)
         QVERIFY(e->metrics().billerTimeouts > 0); // only the watchdog can notice
 
+    QList<ledger::Transaction> strandedBeforeHeal;
+    for (const QString &m : minority)
+        for (const ledger::Transaction &tx : e->node(m)->member(1)->pendingTransactions())
+            if (tx.sender == m && tx.timestampMs * UsPerMs >= split)
+                strandedBeforeHeal.append(tx);
+
     e->network().heal();
     // All converge on one biller and blocks continue.
     // All converge on one biller: nobody is left in an election of its own, nobody is in a
@@ -480,6 +492,12 @@ void TestElection::partitionMinorityMajority()
     for (const QString &id : e->nodeIds()) {
         const ledger::Transaction tx = e->makeOrder(id);
         const Status st = e->submit(tx);
+        if (!e->directory().isActive(id)) {
+            // A biller that went silent is proposed for suspension; once suspended it is refused.
+            QVERIFY(!st.ok());
+            QCOMPARE(st.error().code, QStringLiteral("engine.refused"));
+            continue;
+        }
         QVERIFY2(st.ok(), qPrintable(st.errorString()));
         afterHeal.append(tx.id());
     }
@@ -487,22 +505,24 @@ void TestElection::partitionMinorityMajority()
         return std::all_of(afterHeal.begin(), afterHeal.end(), [&](const crypto::Hash256 &id) { return e->chain(1)->isFinal(id); });
     }, 10 * UsPerSecond));
     QVERIFY(e->chain(1)->tip().height > heightAtHeal);
+    // Orders the minority made during the partition were pending in its mempools, not lost:
+    // they become final after the heal (those of a node suspended meanwhile are refused).
+    QList<crypto::Hash256> stranded;
+    for (const ledger::Transaction &tx : strandedBeforeHeal)
+        if (e->directory().isActive(tx.sender))
+            stranded.append(tx.id());
+    QVERIFY(stranded.size() >= 5);
+    QVERIFY(test::runUntil(*e, [&] {
+        return std::all_of(stranded.begin(), stranded.end(), [&](const crypto::Hash256 &id) { return e->chain(1)->isFinal(id); });
+    }, 15 * UsPerSecond));
+    e->runFor(5 * UsPerSecond);
     // The minority follows the same biller again: each of its members acks blocks after the heal.
     QSet<QString> ackers;
     for (const auto &f : finals.since(healed, ledger::ChainId(1)))
         for (const ledger::BlockAck &a : f.block.header.acks)
             ackers.insert(a.nodeId);
     for (const QString &m : minority)
-        QVERIFY2(ackers.contains(m) || e->chain(1)->biller() == m, qPrintable(QStringLiteral("%1 never acked; ackers %2, %3 blocks").arg(m, QStringList(ackers.values()).join(',')).arg(finals.since(healed, ledger::ChainId(1)).size())));
-    // Orders the minority made during the partition were pending in its mempools, not lost:
-    // they become final after the heal.
-    QList<crypto::Hash256> stranded;
-    for (const QString &m : minority)
-        for (const ledger::Transaction &tx : e->node(m)->member(1)->pendingTransactions())
-            stranded.append(tx.id());
-    QVERIFY(test::runUntil(*e, [&] {
-        return std::all_of(stranded.begin(), stranded.end(), [&](const crypto::Hash256 &id) { return e->chain(1)->isFinal(id); });
-    }, 15 * UsPerSecond));
+        QVERIFY2(ackers.contains(m) || e->chain(1)->biller() == m || !e->directory().isActive(m), qPrintable(QStringLiteral("%1 never acked; ackers %2, %3 blocks").arg(m, QStringList(ackers.values()).join(',')).arg(finals.since(healed, ledger::ChainId(1)).size())));
 }
 
 QTEST_GUILESS_MAIN(TestElection)

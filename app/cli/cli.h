@@ -28,6 +28,9 @@ int cmdVerify(const QStringList &args);
 int cmdBench(const QStringList &args);
 int cmdElect(const QStringList &args);
 int cmdRun(const QStringList &args);
+int cmdOrders(const QStringList &args);
+int cmdTrades(const QStringList &args);
+int cmdAccounts(const QStringList &args);
 int benchCrypto(bool json);
 int benchStore(bool json);
 

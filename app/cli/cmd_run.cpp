@@ -2,6 +2,7 @@
 #include "scenario_options.h"
 
 #include "core/engine/engine.h"
+#include "core/market/market_config.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -27,6 +28,7 @@ int cmdRun(const QStringList &args)
     parser.addOption({QStringLiteral("virtual"), QStringLiteral("Use the seeded virtual clock (deterministic; default is the real clock).")});
     parser.addOption({QStringLiteral("rate"), QStringLiteral("Orders per node per second (default 0.5)."), QStringLiteral("R")});
     parser.addOption({QStringLiteral("rotation"), QStringLiteral("Biller rotation: every-block (the paper) or on-failure."), QStringLiteral("POLICY")});
+    parser.addOption({QStringLiteral("market"), QStringLiteral("Run the prosumer agents and the market: cda (continuous double auction) or paper (earliest acceptance wins)."), QStringLiteral("cda|paper")});
     parser.addOption({QStringLiteral("data"), QStringLiteral("Persist blocks in this data directory."), QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print one JSON object.")});
     int code = ExitOk;
@@ -44,7 +46,18 @@ int cmdRun(const QStringList &args)
     const double seconds = parser.value(QStringLiteral("duration")).toDouble(&ok);
     if (!ok || seconds <= 0 || seconds > 7 * 24 * 3600)
         return usageError(QStringLiteral("run"), QStringLiteral("--duration must be a number of seconds above 0 (at most a week), got '%1'").arg(parser.value(QStringLiteral("duration"))));
-    sc.ordersPerNodePerSecond = 0.5;
+    const bool withMarket = parser.isSet(QStringLiteral("market"));
+    if (withMarket) {
+        const QString mode = parser.value(QStringLiteral("market"));
+        if (mode == QLatin1String("cda"))
+            sc.market.mode = market::MarketMode::ContinuousDoubleAuction;
+        else if (mode == QLatin1String("paper"))
+            sc.market.mode = market::MarketMode::Paper;
+        else
+            return usageError(QStringLiteral("run"), QStringLiteral("--market must be cda or paper, got '%1'").arg(mode));
+        sc.agents = true;
+    }
+    sc.ordersPerNodePerSecond = withMarket ? 0.0 : 0.5; // with the market, the agents make the load
     if (parser.isSet(QStringLiteral("rate"))) {
         sc.ordersPerNodePerSecond = parser.value(QStringLiteral("rate")).toDouble(&ok);
         if (!ok || sc.ordersPerNodePerSecond < 0 || sc.ordersPerNodePerSecond > 10000)
@@ -82,6 +95,17 @@ int cmdRun(const QStringList &args)
         changes += s.billerChanges;
     }
     const auto &net = e.network().stats();
+    const market::MarketTotals mt = e.marketTotals();
+    // Money is conserved when the node balances add up to what the utility grid paid in minus
+    // what it received (settlements move money only between nodes and to/from the grid).
+    qint64 balances = 0, gridPaid = 0, gridReceived = 0;
+    for (ledger::ChainId id : e.chainIds())
+        if (const market::MarketState *m = e.market(id)) {
+            balances += m->accounts().total();
+            gridPaid += m->accounts().gridPaidMilli();
+            gridReceived += m->accounts().gridReceivedMilli();
+        }
+    const bool conserved = balances == gridPaid - gridReceived;
 
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray list;
@@ -120,8 +144,26 @@ int cmdRun(const QStringList &args)
         root.insert(QStringLiteral("rejected_blocks"), qint64(m.rejectedBlocks));
         root.insert(QStringLiteral("messages_sent"), qint64(net.sent));
         root.insert(QStringLiteral("messages_dropped"), qint64(net.dropped));
+        if (withMarket) {
+            QJsonObject mj;
+            mj.insert(QStringLiteral("mode"), market::marketModeName(sc.market.mode));
+            mj.insert(QStringLiteral("orders"), qint64(mt.orders));
+            mj.insert(QStringLiteral("trades"), qint64(mt.trades));
+            mj.insert(QStringLiteral("energy_traded_wh"), mt.energyTradedWh);
+            mj.insert(QStringLiteral("mean_price"), mt.meanPriceMilliPerKwh());
+            mj.insert(QStringLiteral("defaults"), qint64(mt.defaults));
+            mj.insert(QStringLiteral("penalties_milli"), mt.penaltiesMilli);
+            mj.insert(QStringLiteral("grid_import_wh"), mt.gridImportWh);
+            mj.insert(QStringLiteral("grid_export_wh"), mt.gridExportWh);
+            mj.insert(QStringLiteral("settled_slots"), qint64(mt.settledSlots));
+            mj.insert(QStringLiteral("balances_milli"), balances);
+            mj.insert(QStringLiteral("grid_paid_milli"), gridPaid);
+            mj.insert(QStringLiteral("grid_received_milli"), gridReceived);
+            mj.insert(QStringLiteral("conserved"), conserved);
+            root.insert(QStringLiteral("market"), mj);
+        }
         printJson(root);
-        return ExitOk;
+        return withMarket && !conserved ? ExitFindings : ExitOk;
     }
 
     out() << QStringLiteral("topology %1, %2 nodes, %3 chains, seed %4, %5 s %6 (%7 s wall)\n")
@@ -142,8 +184,21 @@ int cmdRun(const QStringList &args)
     out() << QStringLiteral("elections             %1 (biller changes %2, rotation %3)\n").arg(elections).arg(changes).arg(consensus::rotationPolicyName(sc.consensus.rotation));
     out() << QStringLiteral("rejected blocks       %1\n").arg(m.rejectedBlocks);
     out() << QStringLiteral("messages              %1 sent, %2 dropped\n").arg(net.sent).arg(net.dropped);
+    if (withMarket) {
+        out() << QStringLiteral("market                %1\n").arg(market::marketModeName(sc.market.mode));
+        out() << QStringLiteral("orders                %1\n").arg(mt.orders);
+        out() << QStringLiteral("trades                %1 (%2 halted)\n").arg(mt.trades).arg(mt.halted);
+        out() << QStringLiteral("energy traded         %1 Wh\n").arg(mt.energyTradedWh);
+        out() << QStringLiteral("mean price            %1 milli/kWh\n").arg(mt.meanPriceMilliPerKwh(), 0, 'f', 1);
+        out() << QStringLiteral("defaults              %1 (penalties %2 milli)\n").arg(mt.defaults).arg(mt.penaltiesMilli);
+        out() << QStringLiteral("from grid             %1 Wh\n").arg(mt.gridImportWh);
+        out() << QStringLiteral("to grid               %1 Wh\n").arg(mt.gridExportWh);
+        out() << QStringLiteral("settled slots         %1\n").arg(mt.settledSlots);
+        out() << QStringLiteral("conservation          %1: node balances %2 = grid paid %3 - grid received %4\n")
+                     .arg(conserved ? QStringLiteral("ok") : QStringLiteral("VIOLATED")).arg(balances).arg(gridPaid).arg(gridReceived);
+    }
     out().flush();
-    return ExitOk;
+    return withMarket && !conserved ? ExitFindings : ExitOk;
 }
 
 } // namespace mg::cli

@@ -53,7 +53,8 @@ static void printUsage(QTextStream &s)
          "  verify --data DIR [--json]        re-validate every stored chain (exit 1 on tampering)\n"
          "  bench crypto|store [--json]       measure primitive throughput limits\n"
          "  elect [--roster F] [--groups N]   elect a biller per sub-chain and for one chain (DBSCA)\n"
-         "  run --duration S [--virtual]      run the chains with a synthetic order load\n\n"
+         "  run --duration S [--virtual]      run the microgrid (agents and market, or a synthetic load)\n"
+         "  orders|trades|accounts --data DIR [--node ID] [--json]   list what is stored\n\n"
          "Run 'microgrid-cli <command> --help' for a command's options.\n";
 }
 
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
         {QStringLiteral("bench"), &mg::cli::cmdBench},
         {QStringLiteral("elect"), &mg::cli::cmdElect},
         {QStringLiteral("run"), &mg::cli::cmdRun},
+        {QStringLiteral("orders"), &mg::cli::cmdOrders},
+        {QStringLiteral("trades"), &mg::cli::cmdTrades},
+        {QStringLiteral("accounts"), &mg::cli::cmdAccounts},
     };
 
     QStringList args = app.arguments();

@@ -14,7 +14,7 @@ bool isGovernanceKind(TxKind kind)
 
 QString SubChainRules::admit(const ledger::Transaction &tx) const
 {
-    const bool market = tx.kind == TxKind::Order || tx.kind == TxKind::Cancel;
+    const bool market = tx.kind == TxKind::Order || tx.kind == TxKind::Cancel || tx.kind == TxKind::MeterReading;
     if (!market && !(m_carriesGovernance && isGovernanceKind(tx.kind) && tx.kind != TxKind::Anchor))
         return QStringLiteral("%1 transactions are not accepted on a sub-chain").arg(ledger::txKindName(tx.kind));
     if (!m_context->directory().find(tx.sender))
@@ -27,7 +27,18 @@ QString SubChainRules::admit(const ledger::Transaction &tx) const
                                 : entry->info.state != roster::MembershipState::Evicted;
     if (!allowed)
         return QStringLiteral("node %1 is %2").arg(tx.sender, roster::membershipStateName(entry->info.state));
-    return {};
+    return market ? m_market->check(tx) : QString();
+}
+
+QList<ledger::Transaction> SubChainRules::derive(const QList<ledger::Transaction> &inputs, const NodeId &biller,
+                                                 qint64 blockTimestampMs) const
+{
+    return m_market->derive(inputs, biller, blockTimestampMs);
+}
+
+void SubChainRules::applyFinal(const ledger::Block &block)
+{
+    m_market->applyFinal(block);
 }
 
 QString ParentChainRules::admit(const ledger::Transaction &tx) const

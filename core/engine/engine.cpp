@@ -96,7 +96,8 @@ Status Engine::build()
 
     for (int gi = 0; gi < groups.size(); ++gi) {
         const ChainId chainId = ChainId(gi + 1);
-        auto rules = std::make_unique<SubChainRules>(sc.topology == Topology::Single);
+        auto rules = std::make_unique<SubChainRules>(sc.topology == Topology::Single,
+                                                     std::make_unique<market::MarketState>(chainId, sc.market, m_directory));
         auto ctx = std::make_unique<consensus::ChainContext>(chainId, false, sc.consensus, m_directory, *rules);
         rules->setContext(ctx.get());
         QList<NodeId> members;
@@ -167,17 +168,21 @@ Status Engine::restoreFromStore()
             return block.error();
         ctx->restoreTip(block->header, block->txIds());
     }
-    const std::optional<quint64> govTip = m_store->tipHeight(governanceChain());
-    if (!govTip)
-        return okStatus();
     m_replaying = true;
-    for (quint64 h = 0; h <= *govTip; ++h) {
-        auto block = m_store->block(governanceChain(), h);
-        if (!block.ok()) {
-            m_replaying = false;
-            return block.error();
+    // Re-derive the markets (books, contracts, accounts) and membership from the stored chains.
+    for (auto &[id, ctx] : m_chains) {
+        const std::optional<quint64> tip = m_store->tipHeight(id);
+        for (quint64 h = 0; tip && h <= *tip; ++h) {
+            auto block = m_store->block(id, h);
+            if (!block.ok()) {
+                m_replaying = false;
+                return block.error();
+            }
+            if (!ctx->isParent())
+                ctx->rules().applyFinal(block.value());
+            if (id == governanceChain())
+                m_governance->apply(block.value());
         }
-        m_governance->apply(block.value());
     }
     m_replaying = false;
     return okStatus();
@@ -284,6 +289,66 @@ void Engine::start()
     if (m_scenario.ordersPerNodePerSecond > 0)
         for (const auto &[id, n] : m_nodes)
             scheduleLoad(id);
+    if (m_scenario.agents)
+        scheduleAgents();
+}
+
+void Engine::submitSigned(const NodeId &id, TxKind kind, const QByteArray &payload)
+{
+    consensus::Node *n = node(id);
+    if (!n || n->isDown() || !m_directory.isActive(id))
+        return;
+    Transaction tx;
+    tx.kind = kind;
+    tx.chainId = chainOf(id);
+    tx.sender = id;
+    tx.timestampMs = m_loop->nowMs();
+    tx.nonce = ++m_nonces[id];
+    tx.payload = payload;
+    tx.sign(n->key());
+    (void)submit(tx);
+}
+
+// Agents act twice per slot: ten minutes before it starts they order for it (the book closes at
+// the slot's start), and a few seconds after it ends their meters report.
+void Engine::scheduleAgents()
+{
+    const market::MarketConfig &mc = m_scenario.market;
+    const qint64 now = m_loop->nowMs();
+    const qint64 lead = std::min<qint64>(10 * 60 * 1000, mc.slotMs * 2 / 3);
+    qint64 slot = mc.slotOf(now + lead) + 1;
+    const qint64 nextAt = mc.slotStartMs(slot) - lead;
+    m_loop->schedule((nextAt - now) * net::UsPerMs, [this, slot] {
+        runAgentsForSlot(slot);
+        scheduleAgents();
+    });
+}
+
+void Engine::runAgentsForSlot(qint64 slot)
+{
+    const market::MarketConfig &mc = m_scenario.market;
+    for (const NodeId &id : m_directory.ids()) {
+        const consensus::Directory::Entry *e = m_directory.find(id);
+        if (!e || e->info.state != roster::MembershipState::Active || !node(id))
+            continue;
+        auto &agent = m_agents[id];
+        if (!agent)
+            agent = std::make_unique<grid::ProsumerAgent>(e->info, m_scenario.seed, mc);
+        if (auto order = agent->planOrder(slot))
+            submitSigned(id, TxKind::Order, order->encode());
+    }
+    // Meters report the slot just after it ends (spread over a few seconds, as real meters do).
+    const qint64 reportAt = mc.slotEndMs(slot) + 2000;
+    m_loop->schedule((reportAt - m_loop->nowMs()) * net::UsPerMs, [this, slot] {
+        for (const auto &[id, agent] : m_agents) {
+            const market::MeterReading r = agent->meter(slot);
+            ledger::MeterReadingPayload p;
+            p.deliverySlot = slot;
+            p.generatedWh = r.generatedWh;
+            p.consumedWh = r.consumedWh;
+            submitSigned(id, TxKind::MeterReading, p.encode());
+        }
+    });
 }
 
 void Engine::scheduleLoad(const NodeId &id)
@@ -610,6 +675,38 @@ void Engine::persistNode(const NodeId &id)
         return;
     if (Status s = m_store->putNode(nodeRecord(id)); !s.ok())
         qCWarning(lcEngine) << "could not persist node" << id << s.errorString();
+}
+
+const market::MarketState *Engine::market(ChainId id) const
+{
+    consensus::ChainContext *ctx = chain(id);
+    if (!ctx || ctx->isParent())
+        return nullptr;
+    return &static_cast<SubChainRules &>(ctx->rules()).market();
+}
+
+market::MarketTotals Engine::marketTotals() const
+{
+    market::MarketTotals sum;
+    for (const auto &[id, ctx] : m_chains) {
+        const market::MarketState *m = market(id);
+        if (!m)
+            continue;
+        const market::MarketTotals &t = m->totals();
+        sum.orders += t.orders;
+        sum.cancels += t.cancels;
+        sum.trades += t.trades;
+        sum.halted += t.halted;
+        sum.energyTradedWh += t.energyTradedWh;
+        sum.valueTradedMilli += t.valueTradedMilli;
+        sum.defaults += t.defaults;
+        sum.penaltiesMilli += t.penaltiesMilli;
+        sum.gridImportWh += t.gridImportWh;
+        sum.gridExportWh += t.gridExportWh;
+        sum.settledSlots += t.settledSlots;
+        sum.meterReadings += t.meterReadings;
+    }
+    return sum;
 }
 
 QList<ChainId> Engine::chainIds() const

@@ -2,6 +2,8 @@
 
 #include "core/consensus/node.h"
 #include "core/engine/scenario.h"
+#include "core/grid/agent.h"
+#include "core/market/market_state.h"
 
 #include <map>
 #include <memory>
@@ -81,6 +83,10 @@ public:
     // Sub-chain of a node (0 when not assigned).
     ChainId chainOf(const NodeId &id) const;
     QList<ChainStatus> status() const;
+    // A sub-chain's market (book, contracts, accounts); nullptr for the parent chain.
+    const market::MarketState *market(ChainId id) const;
+    // Totals over all sub-chains' markets.
+    market::MarketTotals marketTotals() const;
     const EngineMetrics &metrics() const { return m_metrics; }
     store::Store *store() const { return m_store.get(); }
 
@@ -113,6 +119,9 @@ private:
     void hookChain(consensus::ChainContext &ctx);
     void updateParentMembers();
     void scheduleLoad(const NodeId &node);
+    void scheduleAgents();
+    void runAgentsForSlot(qint64 slot);
+    void submitSigned(const NodeId &node, ledger::TxKind kind, const QByteArray &payload);
     void onFinal(consensus::ChainContext &ctx, const ledger::Block &block);
     void anchor(const ledger::Block &block);
     Status submitGovernance(const NodeId &sender, const ledger::GovernancePayload &payload);
@@ -136,6 +145,7 @@ private:
     std::map<ChainId, quint64> m_billerChanges;
     std::mt19937_64 m_loadRng;
     std::map<NodeId, quint64> m_nonces;
+    std::map<NodeId, std::unique_ptr<grid::ProsumerAgent>> m_agents;
     // (chain, height) of final sub-chain blocks not yet anchored -> submit times of their inputs
     std::map<std::pair<ChainId, quint64>, std::vector<qint64>> m_awaitingAnchor;
     EngineMetrics m_metrics;

@@ -2,6 +2,7 @@
 
 #include "core/consensus/config.h"
 #include "core/consensus/governance.h"
+#include "core/market/market_config.h"
 #include "core/net/inprocess_network.h"
 #include "core/roster/grouping.h"
 #include "core/roster/node.h"
@@ -26,8 +27,12 @@ struct Scenario
     net::LinkConditions link;
     consensus::ConsensusConfig consensus;
     roster::Weights weights;
-    // Synthetic load: signed orders per node per second (0: none; the market issue adds agents).
+    // Synthetic load: random signed orders per node per second (0: none). For throughput runs.
     double ordersPerNodePerSecond = 0.0;
+    market::MarketConfig market;
+    // Prosumer agents (core/grid): every node orders its forecast surplus/deficit before each
+    // delivery slot and reports its meter after it; the sub-chains settle every slot.
+    bool agents = false;
     // Virtual clock start (ms since the epoch): 2026-01-01T00:00:00Z, so seeded runs are stable.
     qint64 virtualStartMs = 1767225600000;
     consensus::GovernanceConfig governance;

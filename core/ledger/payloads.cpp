@@ -329,6 +329,30 @@ Result<AnchorPayload> AnchorPayload::decode(QByteArrayView bytes)
     return finishWith(r, std::move(p));
 }
 
+// ---- Meter reading
+
+QByteArray MeterReadingPayload::encode() const
+{
+    Writer w = startPayload();
+    w.i64(deliverySlot);
+    w.i64(generatedWh);
+    w.i64(consumedWh);
+    return w.take();
+}
+
+Result<MeterReadingPayload> MeterReadingPayload::decode(QByteArrayView bytes)
+{
+    Reader r(bytes, QStringLiteral("meter reading payload"));
+    readVersion(r);
+    MeterReadingPayload p;
+    p.deliverySlot = r.i64("deliverySlot");
+    p.generatedWh = r.i64("generatedWh");
+    p.consumedWh = r.i64("consumedWh");
+    if (r.ok() && (p.generatedWh < 0 || p.consumedWh < 0))
+        r.fail("generatedWh", QStringLiteral("metered energy cannot be negative"));
+    return finishWith(r, std::move(p));
+}
+
 // ---- Index helper
 
 QStringList involvedNodes(const Transaction &tx)
@@ -374,6 +398,7 @@ QStringList involvedNodes(const Transaction &tx)
     case TxKind::Order:
     case TxKind::Cancel:
     case TxKind::Anchor:
+    case TxKind::MeterReading:
         break;
     }
     return nodes;

@@ -168,6 +168,18 @@ struct AnchorPayload
     bool operator==(const AnchorPayload &) const = default;
 };
 
+// What a node's meter measured over one delivery slot (signed by the node's key).
+struct MeterReadingPayload
+{
+    qint64 deliverySlot = 0;
+    qint64 generatedWh = 0;
+    qint64 consumedWh = 0;
+
+    QByteArray encode() const;
+    static Result<MeterReadingPayload> decode(QByteArrayView bytes);
+    bool operator==(const MeterReadingPayload &) const = default;
+};
+
 // The nodes a transaction concerns (sender, and buyer/seller/subject/... from its payload), for
 // the store's per-node index. Undecodable payloads yield just the sender.
 QStringList involvedNodes(const Transaction &tx);

@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::array<const char *, MaxTxKind> KindNames = {
     "order", "cancel", "trade", "settlement", "governance", "regulator_action", "biller_change", "ack", "anchor",
+    "meter_reading",
 };
 
 } // namespace

@@ -28,8 +28,9 @@ enum class TxKind : quint8 {
     BillerChange = 7,    // an election result with its confirmations (parent chain)
     Ack = 8,             // a member's accept/reject of a proposed block; rejects are evidence
     Anchor = 9,          // a final sub-chain block (header + body) stored on the parent chain
+    MeterReading = 10,   // a node's metered generation and consumption for a delivery slot (sub-chain)
 };
-constexpr quint8 MaxTxKind = 9;
+constexpr quint8 MaxTxKind = 10;
 QString txKindName(TxKind kind);                 // "order", "cancel", ... (stable, for CLI/JSON)
 std::optional<TxKind> txKindFromName(QStringView name);
 

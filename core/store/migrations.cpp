@@ -48,6 +48,10 @@ Status migrateV2(QSqlDatabase &db)
         "idx INTEGER NOT NULL, kind INTEGER NOT NULL, sender TEXT NOT NULL, timestamp_ms INTEGER NOT NULL)",
         "CREATE INDEX txs_sender ON txs(sender)",
         "CREATE INDEX txs_kind_time ON txs(kind, timestamp_ms)",
+        // findTransactions' own order: a time range or "the first N" without a kind filter reads
+        // the index in order and stops at the limit instead of sorting the whole table.
+        // Timestamps mostly grow, so inserts land at the right edge (cheap per block).
+        "CREATE INDEX txs_time ON txs(timestamp_ms, chain_id, height, idx)",
         // (chain_id, height) as asked, plus idx so validate() can stream a chain's rows in order.
         "CREATE INDEX txs_block ON txs(chain_id, height, idx)",
         // WITHOUT ROWID: rows are just the key, so the table is its own index.

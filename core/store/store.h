@@ -52,7 +52,7 @@ struct TxQuery
     std::optional<qint64> toMs;       // inclusive
     std::optional<quint64> fromHeight;
     std::optional<quint64> toHeight;
-    int limit = 1000;
+    int limit = 1000; // <= 0: no limit
     int offset = 0;
 };
 
