@@ -106,6 +106,7 @@ private Q_SLOTS:
     void anchoring();
     void singleTopology();
     void createErrors();
+    void syntheticOrdersAreAdmissible();
 };
 
 void TestEngine::determinism_data()
@@ -508,6 +509,23 @@ void TestEngine::createErrors()
     QVERIFY(!Engine::create(empty).ok());
     Scenario tooManyGroups = test::demoScenario(5, 6, 0);
     QVERIFY(!Engine::create(tooManyGroups).ok());
+}
+
+void TestEngine::syntheticOrdersAreAdmissible()
+{
+    // The load generator's orders must pass the chain's own rules (price band, what a node can
+    // deliver in a slot...), or the synthetic load silently shrinks to the nodes that happen to
+    // be big enough.
+    Scenario sc = test::demoScenario(100, 10, 0.0);
+    auto e = test::createEngine(sc);
+    QVERIFY(e);
+    e->start();
+    for (int round = 0; round < 5; ++round) {
+        for (const QString &id : e->nodeIds()) {
+            const Status s = e->submit(e->makeOrder(id));
+            QVERIFY2(s.ok(), qPrintable(s.errorString()));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

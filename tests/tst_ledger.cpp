@@ -156,6 +156,11 @@ Block sampleBlock()
     return b;
 }
 
+MeterReadingPayload sampleMeterReading()
+{
+    return MeterReadingPayload{1967, 1250, 830};
+}
+
 AnchorPayload sampleAnchor()
 {
     const Block b = sampleBlock();
@@ -215,6 +220,7 @@ QList<Sample> allSamples()
     tx(TxKind::BillerChange, sampleBillerChange().encode(), 7);
     tx(TxKind::Ack, sampleAck().encode(), 8);
     tx(TxKind::Anchor, sampleAnchor().encode(), 9);
+    tx(TxKind::MeterReading, sampleMeterReading().encode(), 10);
 
     s.append({QStringLiteral("order payload"), sampleOrder().encode(), reencoderFor<OrderPayload>(), QStringLiteral("order payload")});
     s.append({QStringLiteral("cancel payload"), sampleCancel().encode(), reencoderFor<CancelPayload>(), QStringLiteral("cancel payload")});
@@ -230,6 +236,8 @@ QList<Sample> allSamples()
     s.append({QStringLiteral("ack payload"), sampleAck().encode(), reencoderFor<AckPayload>(), QStringLiteral("ack payload")});
     s.append({QStringLiteral("anchor payload"), sampleAnchor().encode(), reencoderFor<AnchorPayload>(),
               QStringLiteral("anchor payload")});
+    s.append({QStringLiteral("meter reading payload"), sampleMeterReading().encode(), reencoderFor<MeterReadingPayload>(),
+              QStringLiteral("meter reading payload")});
 
     const Block block = sampleBlock();
     s.append({QStringLiteral("block header"), block.header.encode(), reencoderFor<BlockHeader>(), QStringLiteral("block header")});
@@ -310,7 +318,7 @@ void tst_Ledger::txKindNames_data()
     QTest::addColumn<int>("kind");
     QTest::addColumn<QString>("name");
     const char *names[] = {"order", "cancel", "trade", "settlement", "governance", "regulator_action",
-                           "biller_change", "ack", "anchor"};
+                           "biller_change", "ack", "anchor", "meter_reading"};
     for (int k = 1; k <= MaxTxKind; ++k)
         QTest::newRow(names[k - 1]) << k << QString::fromLatin1(names[k - 1]);
 }
@@ -338,6 +346,7 @@ void tst_Ledger::transactionRoundTrip_data()
     QTest::newRow("biller_change") << int(TxKind::BillerChange) << sampleBillerChange().encode();
     QTest::newRow("ack") << int(TxKind::Ack) << sampleAck().encode();
     QTest::newRow("anchor") << int(TxKind::Anchor) << sampleAnchor().encode();
+    QTest::newRow("meter_reading") << int(TxKind::MeterReading) << sampleMeterReading().encode();
 }
 
 void tst_Ledger::transactionRoundTrip()
@@ -531,7 +540,7 @@ void tst_Ledger::rejectedValues_data()
     QTest::newRow("tx version 0") << withByte(tx, 0, 0) << "transaction" << "version";
     QTest::newRow("tx version 2") << withByte(tx, 0, 2) << "transaction" << "version";
     QTest::newRow("tx kind 0") << withByte(tx, 1, 0) << "transaction" << "kind";
-    QTest::newRow("tx kind 10") << withByte(tx, 1, 10) << "transaction" << "kind";
+    QTest::newRow("tx kind 11") << withByte(tx, 1, 11) << "transaction" << "kind";
     QTest::newRow("tx kind 255") << withByte(tx, 1, 255) << "transaction" << "kind";
 
     const QByteArray header = sampleBlock().header.encode();

@@ -142,6 +142,8 @@ int cmdRun(const QStringList &args)
         root.insert(QStringLiteral("elections"), qint64(elections));
         root.insert(QStringLiteral("biller_changes"), qint64(changes));
         root.insert(QStringLiteral("rejected_blocks"), qint64(m.rejectedBlocks));
+        root.insert(QStringLiteral("biller_timeouts"), qint64(m.billerTimeouts));
+        root.insert(QStringLiteral("events"), QJsonArray::fromStringList(m.evidence));
         root.insert(QStringLiteral("messages_sent"), qint64(net.sent));
         root.insert(QStringLiteral("messages_dropped"), qint64(net.dropped));
         if (withMarket) {
@@ -182,7 +184,11 @@ int cmdRun(const QStringList &args)
     if (sc.topology == engine::Topology::Double)
         out() << QStringLiteral("order -> anchored     p50 %1 ms  p99 %2 ms\n").arg(m.anchoring.percentileMs(50), 0, 'f', 1).arg(m.anchoring.percentileMs(99), 0, 'f', 1);
     out() << QStringLiteral("elections             %1 (biller changes %2, rotation %3)\n").arg(elections).arg(changes).arg(consensus::rotationPolicyName(sc.consensus.rotation));
-    out() << QStringLiteral("rejected blocks       %1\n").arg(m.rejectedBlocks);
+    out() << QStringLiteral("rejected blocks       %1 (biller timeouts %2)\n").arg(m.rejectedBlocks).arg(m.billerTimeouts);
+    for (const QString &event : m.evidence.mid(0, 10))
+        out() << QStringLiteral("  %1\n").arg(event);
+    if (m.evidence.size() > 10)
+        out() << QStringLiteral("  ... %1 more (see --json)\n").arg(m.evidence.size() - 10);
     out() << QStringLiteral("messages              %1 sent, %2 dropped\n").arg(net.sent).arg(net.dropped);
     if (withMarket) {
         out() << QStringLiteral("market                %1\n").arg(market::marketModeName(sc.market.mode));

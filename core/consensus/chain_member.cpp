@@ -661,16 +661,24 @@ void ChainMember::watchdog()
     if (m_pending.empty())
         return;
     TimeUs oldest = now;
-    for (const auto &[key, p] : m_pending) {
+    for (const auto &[key, p] : m_pending)
         oldest = std::min(oldest, p.arrivedAt);
-        // A member's own transaction that has waited past the timeout may never have reached the
-        // biller (message loss, a partition since healed, a biller elected while it was away):
-        // send it to the current biller again, like a client retry. The biller drops duplicates.
-        if (p.tx.sender == m_self && now - p.arrivedAt > timeout)
+    if (now - oldest <= timeout / 2)
+        return;
+    // Old work the biller has not included: maybe it never got it (it joined the chain later, or
+    // the message was lost). Forward it first; suspect the biller only if it then stays silent.
+    if (m_lastForwardAt < oldest || now - m_lastForwardAt > timeout) {
+        m_lastForwardAt = now;
+        int forwarded = 0;
+        for (const auto &[key, p] : m_pending) {
+            if (p.arrivedAt > now - timeout / 2 || ++forwarded > m_ctx.config().maxTxPerBlock)
+                break;
             sendTo(m_ctx.biller(), Message::make(MessageType::Transaction, m_ctx.id(), m_self, p.tx));
+        }
+        return;
     }
     const TimeUs lastProgress = std::max(m_lastProgressAt, m_ctx.lastFinalAt());
-    if (now - oldest > timeout && now - lastProgress > timeout) {
+    if (now - oldest > timeout && now - lastProgress > timeout && now - m_lastForwardAt >= timeout / 2) {
         const NodeId silent = m_ctx.biller();
         m_excluded.insert(silent);
         if (m_ctx.onBillerTimeout)

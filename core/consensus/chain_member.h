@@ -136,6 +136,7 @@ private:
     bool m_blockTimerArmed = false;
     net::TimeUs m_lastBlockAt = 0;
     net::TimeUs m_lastProgressAt = 0;
+    net::TimeUs m_lastForwardAt = 0; // when stale pending work was last forwarded to the biller
 };
 
 } // namespace mg::consensus

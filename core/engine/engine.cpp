@@ -371,11 +371,15 @@ Transaction Engine::makeOrder(const NodeId &id)
     const bool canSell = e && e->info.isGenerator();
     const bool canBuy = !e || e->info.isConsumer() || !canSell;
     order.side = canSell && (!canBuy || (m_loadRng() & 1)) ? ledger::Side::Sell : ledger::Side::Buy;
-    order.energyWh = 100 + qint64(m_loadRng() % 4901);
-    order.priceMilliPerKwh = 80 + qint64(m_loadRng() % 221);
+    // Within what the node can deliver in one slot (the market refuses bigger orders), and
+    // within the tariff band.
+    const market::MarketConfig &mc = m_scenario.market;
+    const qint64 maxWh = std::max<qint64>(1, qint64((e ? e->info.capacityKw : 1.0) * 1000.0 * double(mc.slotMs) / 3600000.0));
+    order.energyWh = 1 + qint64(m_loadRng() % quint64(std::min<qint64>(maxWh, 5000)));
+    order.priceMilliPerKwh = mc.feedInTariff + qint64(m_loadRng() % quint64(mc.gridTariff - mc.feedInTariff + 1));
     const qint64 now = m_loop->nowMs();
-    order.deliverySlot = now / (15 * 60 * 1000) + 1;
-    order.expiresAtMs = now + 15 * 60 * 1000;
+    order.deliverySlot = mc.slotOf(now) + 1;
+    order.expiresAtMs = mc.slotStartMs(order.deliverySlot);
 
     Transaction tx;
     tx.kind = TxKind::Order;
