@@ -16,7 +16,7 @@ packages=(
   cmake g++ ninja-build pkg-config
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins libssl-dev
-  xvfb xauth fonts-wqy-microhei sqlite3
+  xvfb xauth fonts-wqy-microhei sqlite3 ccache
 )
 missing=()
 for p in "${packages[@]}"; do

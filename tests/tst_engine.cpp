@@ -107,6 +107,7 @@ private Q_SLOTS:
     void singleTopology();
     void createErrors();
     void syntheticOrdersAreAdmissible();
+    void latencySamples();
 };
 
 void TestEngine::determinism_data()
@@ -124,6 +125,7 @@ void TestEngine::determinism()
     QFETCH(Topology, topology);
     QFETCH(double, lossRate);
 
+    QStringList tipMismatches;
     auto run = [&](quint64 seed, const QString &dir, QList<engine::ChainStatus> *status) {
         Scenario sc = test::demoScenario(30, 3, 1.0, seed);
         sc.topology = topology;
@@ -141,7 +143,7 @@ void TestEngine::determinism()
                 continue;
             auto tip = e->store()->block(s.id, s.blocks - 1);
             if (!tip.ok() || tip->header.hash() != e->chain(s.id)->tip().hash())
-                qWarning("chain %u: the store's tip differs from the engine's", s.id);
+                tipMismatches << QStringLiteral("seed %1 chain %2").arg(seed).arg(s.id);
         }
     };
 
@@ -151,6 +153,7 @@ void TestEngine::determinism()
     run(7, dirA.path(), &statusA);
     run(7, dirB.path(), &statusB);
     run(8, dirC.path(), &statusC);
+    QVERIFY2(tipMismatches.isEmpty(), qPrintable(tipMismatches.join(", ")));
 
     const ChainBlocks a = storedBlocks(dirA.path());
     const ChainBlocks b = storedBlocks(dirB.path());
@@ -201,6 +204,7 @@ void TestEngine::maliciousBiller_data()
     QTest::newRow("bad signature") << consensus::Fault::BadSignature << "signature" << Topology::Double;
     QTest::newRow("forged transaction") << consensus::Fault::ForgedTransaction << "derive" << Topology::Double;
     QTest::newRow("wrong Merkle root, single chain") << consensus::Fault::WrongMerkleRoot << "Merkle" << Topology::Single;
+    QTest::newRow("bad signature, single chain") << consensus::Fault::BadSignature << "signature" << Topology::Single;
     QTest::newRow("forged transaction, single chain") << consensus::Fault::ForgedTransaction << "derive" << Topology::Single;
 }
 
@@ -336,7 +340,10 @@ void TestEngine::refusedNode()
                      qPrintable(QStringLiteral("chain %1 height %2 has a tx from %3").arg(f.chainId).arg(f.height).arg(node)));
     // The chain went on, under the same (honest) biller: refusing the node is not the biller's
     // fault, even if the node's order was already in its mempool.
-    QVERIFY(!finals.since(refusedAt + UsPerSecond, 2).isEmpty());
+    QVERIFY2(!finals.since(refusedAt + UsPerSecond, 2).isEmpty(),
+             qPrintable(QStringLiteral("biller %1 (was %2), height %3, rejected blocks %4, timeouts %5, evidence: %6")
+                            .arg(e->chain(2)->biller(), biller).arg(e->chain(2)->tip().height).arg(e->metrics().rejectedBlocks)
+                            .arg(e->metrics().billerTimeouts).arg(e->metrics().evidence.join(QStringLiteral("; ")))));
     QCOMPARE(e->chain(2)->biller(), biller);
     QCOMPARE(e->metrics().rejectedBlocks, quint64(0));
     // One member less counts towards the quorum.
@@ -357,6 +364,13 @@ void TestEngine::restart()
         QVERIFY(e);
         e->start();
         e->runFor(10 * UsPerSecond);
+        // Stop the moment sub-chain 1 makes a block final: its anchor is not on the parent yet.
+        const quint64 before = e->chain(1)->tip().height;
+        for (const QString &id : e->chain(1)->members())
+            QVERIFY(e->submit(e->makeOrder(id)).ok());
+        for (int i = 0; i < 100000 && e->chain(1)->tip().height == before; ++i)
+            e->runFor(100);
+        QVERIFY(e->chain(1)->tip().height > before);
         for (const engine::ChainStatus &s : e->status()) {
             QVERIFY2(s.blocks > 3, qPrintable(QStringLiteral("chain %1").arg(s.id)));
             heights[s.id] = s.blocks;
@@ -371,6 +385,8 @@ void TestEngine::restart()
     for (const engine::ChainStatus &s : e->status()) {
         QCOMPARE(s.blocks, heights[s.id]);
         QCOMPARE(e->chain(s.id)->tip().hash(), tips[s.id]);
+        // The virtual clock resumes after the stored blocks, not at the scenario's start again.
+        QVERIFY(e->loop().nowMs() > e->chain(s.id)->tip().timestampMs);
     }
     test::FinalBlocks finals(*e);
     e->start();
@@ -381,6 +397,24 @@ void TestEngine::restart()
         QVERIFY(stored);
         QCOMPARE(*stored + 1, s.blocks); // every final block was persisted
     }
+    // Every block final before the restart is anchored on the parent chain by now, including
+    // those that were final but not yet anchored when the first engine stopped.
+    QSet<QPair<ledger::ChainId, quint64>> anchored;
+    for (const auto &[key, bytes] : storedBlocks(dir.path())) {
+        if (key.first != ledger::ParentChainId)
+            continue;
+        auto b = ledger::Block::decode(bytes);
+        QVERIFY(b.ok());
+        for (const ledger::Transaction &tx : b->txs)
+            if (tx.kind == ledger::TxKind::Anchor)
+                if (auto a = ledger::AnchorPayload::decode(tx.payload))
+                    if (auto h = ledger::BlockHeader::decode(a->header))
+                        anchored.insert({h->chainId, h->height});
+    }
+    for (const auto &[chainId, count] : heights)
+        for (quint64 h = 0; chainId != ledger::ParentChainId && h < count; ++h)
+            QVERIFY2(anchored.contains({chainId, h}), qPrintable(QStringLiteral("chain %1 height %2 never anchored").arg(chainId).arg(h)));
+
     // The new blocks extend the old tips, and no transaction is final twice.
     QSet<crypto::Hash256> txIds;
     for (const auto &[key, bytes] : storedBlocks(dir.path())) {
@@ -526,6 +560,30 @@ void TestEngine::syntheticOrdersAreAdmissible()
             QVERIFY2(s.ok(), qPrintable(s.errorString()));
         }
     }
+}
+
+void TestEngine::latencySamples()
+{
+    engine::LatencySamples s;
+    QCOMPARE(s.percentileMs(50), 0.0);
+    QCOMPARE(s.meanMs(), 0.0);
+    for (int i = 100; i >= 1; --i)
+        s.add(i * 1000);
+    QCOMPARE(s.count(), size_t(100));
+    QCOMPARE(s.percentileMs(50), 50.0);
+    QCOMPARE(s.percentileMs(99), 99.0);
+    QCOMPARE(s.percentileMs(100), 100.0);
+    QCOMPARE(s.percentileMs(0), 1.0);
+    QCOMPARE(s.meanMs(), 50.5);
+    // Samples added after a percentile was read (the snapshot reads them while the engine adds).
+    for (int i = 0; i < 100; ++i)
+        s.add(i % 2 ? 1000 : 500000);
+    QCOMPARE(s.count(), size_t(200));
+    QVERIFY(s.percentileMs(99) >= s.percentileMs(50));
+    QCOMPARE(s.percentileMs(100), 500.0);
+    QCOMPARE(s.percentileMs(0), 1.0);
+    QCOMPARE(s.percentileMs(75), 100.0); // 51 x 1 ms, then 2..100 ms, then 50 x 500 ms
+    QCOMPARE(s.percentileMs(80), 500.0);
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

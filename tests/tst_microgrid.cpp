@@ -32,7 +32,7 @@ ledger::Transaction signedOrder(const Scenario &sc, const QString &node, ledger:
 {
     ledger::OrderPayload order;
     order.side = ledger::Side::Buy;
-    order.energyWh = 1500;
+    order.energyWh = 500; // within what any demo node delivers in a slot (>= 3 kW x 15 min)
     order.priceMilliPerKwh = 150;
     order.deliverySlot = nowMs / (15 * 60 * 1000) + 1;
     order.expiresAtMs = nowMs + 15 * 60 * 1000;

@@ -64,13 +64,23 @@ Status ChainContext::applyFinal(const ledger::Block &block, net::TimeUs now)
     m_tip = h;
     m_hasTip = true;
     m_lastFinalAt = now;
-    for (const ledger::Transaction &tx : block.txs)
-        m_finalTx.insert(tx.id());
-    m_finalTxCount += quint64(block.txs.size());
+    QList<crypto::Hash256> ids = block.txIds();
+    for (const crypto::Hash256 &id : ids)
+        m_finalTx.insert(id);
+    m_finalTxCount += quint64(ids.size());
+    m_recentFinal.emplace(h.height, std::move(ids));
+    while (m_recentFinal.size() > 16)
+        m_recentFinal.erase(m_recentFinal.begin());
     m_rules.applyFinal(block);
     if (onFinal)
         onFinal(block);
     return okStatus();
+}
+
+QList<crypto::Hash256> ChainContext::recentFinalTxIds(quint64 height) const
+{
+    auto it = m_recentFinal.find(height);
+    return it == m_recentFinal.end() ? QList<crypto::Hash256>() : it->second;
 }
 
 void ChainContext::restoreTip(const ledger::BlockHeader &tip, const QList<crypto::Hash256> &recentTxIds)

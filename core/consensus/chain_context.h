@@ -8,6 +8,7 @@
 #include <QSet>
 
 #include <functional>
+#include <map>
 
 namespace mg::consensus {
 
@@ -58,6 +59,9 @@ public:
     quint64 nextHeight() const { return m_hasTip ? m_tip.height + 1 : 0; }
     const ledger::BlockHeader &tip() const { return m_tip; }
     bool isFinal(const crypto::Hash256 &txId) const { return m_finalTx.contains(txId); }
+    // Transaction ids of a recent final block (the last few), so members that missed its
+    // proposal can drop them from their mempools without scanning.
+    QList<crypto::Hash256> recentFinalTxIds(quint64 height) const;
     net::TimeUs lastFinalAt() const { return m_lastFinalAt; }
     quint64 finalTransactions() const { return m_finalTxCount; }
 
@@ -93,6 +97,7 @@ private:
     QSet<crypto::Hash256> m_finalTx;
     net::TimeUs m_lastFinalAt = 0;
     quint64 m_finalTxCount = 0;
+    std::map<quint64, QList<crypto::Hash256>> m_recentFinal;
     NodeId m_biller;
     quint64 m_billerRound = 0;
     bool m_hasElection = false;

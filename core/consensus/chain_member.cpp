@@ -225,7 +225,7 @@ void ChainMember::startElection(quint64 round)
     m_certificateSent = false;
 
     const ConsensusConfig &cfg = m_ctx.config();
-    if (m_ctx.isEligible(m_self) && !m_excluded.contains(m_self) && m_fault != Fault::Silent) {
+    if (m_ctx.isEligible(m_self) && !isExcluded(m_self) && m_fault != Fault::Silent) {
         // Higher scores nominate earlier; lower ones stay quiet once they have seen a better
         // candidate, so an election costs a few broadcasts instead of one per generator.
         const qint64 score = std::clamp<qint64>(m_ctx.directory().scoreMicro(m_self), 0, 1000000);
@@ -237,6 +237,18 @@ void ChainMember::startElection(quint64 round)
         if (m_round == round && m_electionOpen)
             failover(QStringLiteral("no biller elected in round %1").arg(round));
     });
+}
+
+bool ChainMember::isExcluded(const NodeId &node) const
+{
+    auto it = m_excludedUntil.constFind(node);
+    return it != m_excludedUntil.cend() && m_round < *it;
+}
+
+void ChainMember::exclude(const NodeId &node)
+{
+    constexpr quint64 ExcludedBlocks = 64;
+    m_excludedUntil.insert(node, m_round + (ExcludedBlocks << RoundShift));
 }
 
 bool ChainMember::joinRound(quint64 round)
@@ -277,7 +289,7 @@ void ChainMember::handleNomination(const Nomination &n)
 {
     if (n.chainId != m_ctx.id() || !joinRound(n.round) || !m_electionOpen)
         return;
-    if (!m_ctx.isEligible(n.candidate) || m_excluded.contains(n.candidate))
+    if (!m_ctx.isEligible(n.candidate) || isExcluded(n.candidate))
         return;
     // The claimed score must be the one every member computes from the public roster.
     if (n.scoreMicro != m_ctx.directory().scoreMicro(n.candidate))
@@ -410,11 +422,19 @@ void ChainMember::propose()
         return;
     QList<Transaction> inputs;
     const int max = m_ctx.config().maxTxPerBlock;
-    for (const auto &[key, p] : m_pending) {
-        if (inputs.size() >= max)
-            break;
-        inputs.append(p.tx);
+    for (auto it = m_pending.begin(); it != m_pending.end() && inputs.size() < max;) {
+        // Admitted when it arrived, but the chain's state may have changed since (e.g. its sender
+        // was suspended): members check every input again, so propose only what they accept.
+        if (!m_ctx.rules().admit(it->second.tx).isEmpty()) {
+            m_pendingIndex.remove(it->first.second);
+            it = m_pending.erase(it);
+            continue;
+        }
+        inputs.append(it->second.tx);
+        ++it;
     }
+    if (inputs.isEmpty())
+        return;
 
     Block block;
     BlockHeader &h = block.header;
@@ -527,6 +547,9 @@ void ChainMember::handleProposal(const Block &block, const NodeId &from)
         return; // not from the biller we elected (stale or foreign)
     if (h.height != m_ctx.nextHeight())
         return; // stale, or we are behind (the final chain is shared in-process)
+    if (isExcluded(h.billerId))
+        return; // already rejected (or timed out) and being replaced: one failover per biller, or
+                // a faulty biller proposing on every arrival would restart the election forever
 
     const crypto::Hash256 hash = h.hash();
     if (m_seenProposals.size() >= MaxSeenProposals)
@@ -553,7 +576,7 @@ void ChainMember::handleProposal(const Block &block, const NodeId &from)
     if (m_ctx.onRejectedBlock)
         m_ctx.onRejectedBlock(m_self, h.billerId, problem);
     // A biller that proposes an invalid block is replaced: elect again without it.
-    m_excluded.insert(h.billerId);
+    exclude(h.billerId);
     failover(QStringLiteral("rejected block from %1: %2").arg(h.billerId, problem));
 }
 
@@ -629,7 +652,7 @@ void ChainMember::handleFinal(const BlockHeader &header)
         removePending(seen->txIds());
         m_seenProposals.remove(hash);
     } else {
-        pruneFinal();
+        removePending(m_ctx.recentFinalTxIds(header.height));
     }
     m_lastProgressAt = m_loop.now();
     afterFinal(header.height);
@@ -657,9 +680,10 @@ void ChainMember::watchdog()
     }
     if (isBiller() || m_pending.empty())
         return;
-    pruneFinal();
-    if (m_pending.empty())
+    // The mempool is ordered by timestamp, which follows arrival closely: a cheap first look.
+    if (now - m_pending.begin()->second.arrivedAt <= timeout / 2)
         return;
+    pruneFinal(); // something looks stale: drop what became final while we were not looking
     TimeUs oldest = now;
     for (const auto &[key, p] : m_pending)
         oldest = std::min(oldest, p.arrivedAt);
@@ -680,7 +704,7 @@ void ChainMember::watchdog()
     const TimeUs lastProgress = std::max(m_lastProgressAt, m_ctx.lastFinalAt());
     if (now - oldest > timeout && now - lastProgress > timeout && now - m_lastForwardAt >= timeout / 2) {
         const NodeId silent = m_ctx.biller();
-        m_excluded.insert(silent);
+        exclude(silent);
         if (m_ctx.onBillerTimeout)
             m_ctx.onBillerTimeout(silent);
         failover(QStringLiteral("biller %1 silent for %2 ms").arg(silent).arg((now - lastProgress) / 1000));

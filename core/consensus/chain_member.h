@@ -129,7 +129,11 @@ private:
     qint64 m_bestScore = -1;
     QHash<NodeId, ConfirmationMessage> m_confirmations;
     bool m_certificateSent = false;
-    QSet<NodeId> m_excluded;
+    // Billers excluded after a timeout or a rejected block, until the given round: long enough to
+    // move on, not forever (a repaired node may serve again).
+    QHash<NodeId, quint64> m_excludedUntil;
+    bool isExcluded(const NodeId &node) const;
+    void exclude(const NodeId &node);
 
     std::optional<Proposal> m_proposal;
     QHash<crypto::Hash256, ledger::Block> m_seenProposals; // by hash, to apply/prune on Final

@@ -159,6 +159,7 @@ Status Engine::build()
 // by replaying the governance chain, so it is the chain, not a side table, that decides.
 Status Engine::restoreFromStore()
 {
+    qint64 latestMs = 0;
     for (auto &[id, ctx] : m_chains) {
         const std::optional<quint64> tip = m_store->tipHeight(id);
         if (!tip)
@@ -167,8 +168,15 @@ Status Engine::restoreFromStore()
         if (!block.ok())
             return block.error();
         ctx->restoreTip(block->header, block->txIds());
+        latestMs = std::max(latestMs, block->header.timestampMs);
     }
+    // Virtual clock: resume after the newest stored block. Starting again at the scenario's start
+    // time would make the seeded load re-create transactions (same sender, time and nonce, so the
+    // same ids) that are already final, and the store refuses such blocks.
+    if (m_loop->mode() == net::ClockMode::Virtual && latestMs >= m_loop->nowMs())
+        m_loop->runFor((latestMs + 1 - m_loop->nowMs()) * net::UsPerMs);
     m_replaying = true;
+    std::map<ChainId, quint64> anchored; // per sub-chain: heights below this are anchored
     // Re-derive the markets (books, contracts, accounts) and membership from the stored chains.
     for (auto &[id, ctx] : m_chains) {
         const std::optional<quint64> tip = m_store->tipHeight(id);
@@ -182,8 +190,20 @@ Status Engine::restoreFromStore()
                 ctx->rules().applyFinal(block.value());
             if (id == governanceChain())
                 m_governance->apply(block.value());
+            if (ctx->isParent())
+                for (const Transaction &tx : block->txs)
+                    if (tx.kind == TxKind::Anchor)
+                        if (auto a = ledger::AnchorPayload::decode(tx.payload))
+                            if (auto h = ledger::BlockHeader::decode(a->header))
+                                anchored[h->chainId] = std::max(anchored[h->chainId], h->height + 1);
         }
     }
+    // Sub-chain blocks that became final but were not anchored before the stop: anchor them at start.
+    if (m_scenario.topology == Topology::Double)
+        for (const auto &[id, ctx] : m_chains)
+            if (!ctx->isParent() && ctx->hasBlocks())
+                for (quint64 h = anchored[id]; h <= ctx->tip().height; ++h)
+                    m_unanchored.append({id, h});
     m_replaying = false;
     return okStatus();
 }
@@ -286,11 +306,26 @@ void Engine::start()
             node(m)->join(*ctx);
     }
     updateParentMembers();
+    if (!m_unanchored.isEmpty())
+        anchorLeftovers();
     if (m_scenario.ordersPerNodePerSecond > 0)
         for (const auto &[id, n] : m_nodes)
             scheduleLoad(id);
     if (m_scenario.agents)
         scheduleAgents();
+}
+
+// After a restart: anchors the blocks found unanchored, once the parent chain has members again.
+void Engine::anchorLeftovers()
+{
+    consensus::ChainContext *parent = chain(ledger::ParentChainId);
+    if (!parent || parent->biller().isEmpty()) {
+        m_loop->schedule(200 * net::UsPerMs, [this] { anchorLeftovers(); });
+        return;
+    }
+    for (const auto &[chainId, height] : std::exchange(m_unanchored, {}))
+        if (auto block = m_store->block(chainId, height); block.ok())
+            anchor(block.value());
 }
 
 void Engine::submitSigned(const NodeId &id, TxKind kind, const QByteArray &payload)

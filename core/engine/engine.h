@@ -21,7 +21,11 @@ using consensus::NodeId;
 class LatencySamples
 {
 public:
-    void add(net::TimeUs us) { m_samples.push_back(us); }
+    void add(net::TimeUs us)
+    {
+        m_samples.push_back(us);
+        m_sorted = false;
+    }
     size_t count() const { return m_samples.size(); }
     double percentileMs(double p) const;
     double meanMs() const;
@@ -124,6 +128,7 @@ private:
     void submitSigned(const NodeId &node, ledger::TxKind kind, const QByteArray &payload);
     void onFinal(consensus::ChainContext &ctx, const ledger::Block &block);
     void anchor(const ledger::Block &block);
+    void anchorLeftovers();
     Status submitGovernance(const NodeId &sender, const ledger::GovernancePayload &payload);
     void onProposalOpened(const consensus::Governance::Proposal &p);
     void onProposalDecided(const consensus::Governance::Proposal &p);
@@ -150,6 +155,7 @@ private:
     std::map<std::pair<ChainId, quint64>, std::vector<qint64>> m_awaitingAnchor;
     EngineMetrics m_metrics;
     bool m_started = false;
+    QList<std::pair<ChainId, quint64>> m_unanchored; // found on restart, anchored at start()
     bool m_replaying = false; // re-applying stored governance blocks: no new votes
 };
 
