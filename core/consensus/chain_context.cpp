@@ -19,16 +19,19 @@ void ChainContext::setMembers(QList<NodeId> members)
     members.erase(std::unique(members.begin(), members.end()), members.end());
     m_members = std::move(members);
     m_memberSet = QSet<NodeId>(m_members.cbegin(), m_members.cend());
+    m_activeVersion = ~quint64(0);
 }
 
-QList<NodeId> ChainContext::activeMembers() const
+const QList<NodeId> &ChainContext::activeMembers() const
 {
-    QList<NodeId> active;
-    active.reserve(m_members.size());
-    for (const NodeId &m : m_members)
-        if (m_directory.isActive(m))
-            active.append(m);
-    return active;
+    if (m_activeVersion != m_directory.version()) {
+        m_active.clear();
+        for (const NodeId &m : m_members)
+            if (m_directory.isActive(m))
+                m_active.append(m);
+        m_activeVersion = m_directory.version();
+    }
+    return m_active;
 }
 
 bool ChainContext::isEligible(const NodeId &id) const

@@ -50,7 +50,8 @@ public:
     const QList<NodeId> &members() const { return m_members; } // sorted
     void setMembers(QList<NodeId> members);
     bool isMember(const NodeId &id) const { return m_memberSet.contains(id); }
-    QList<NodeId> activeMembers() const;
+    // Cached until the members or the directory change (asked for on every vote and message).
+    const QList<NodeId> &activeMembers() const;
     int quorum() const { return ConsensusConfig::quorum(int(activeMembers().size())); }
     // Sub-chains: generators; the parent chain: any of its members.
     bool isEligible(const NodeId &id) const;
@@ -92,6 +93,8 @@ private:
     ChainRules &m_rules;
     QList<NodeId> m_members;
     QSet<NodeId> m_memberSet;
+    mutable QList<NodeId> m_active;
+    mutable quint64 m_activeVersion = ~quint64(0);
     bool m_hasTip = false;
     ledger::BlockHeader m_tip;
     QSet<crypto::Hash256> m_finalTx;

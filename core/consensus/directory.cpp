@@ -8,6 +8,7 @@ void Directory::add(Entry entry)
 {
     const NodeId id = entry.info.id;
     m_entries.insert(id, std::move(entry));
+    ++m_version;
 }
 
 const Directory::Entry *Directory::find(const NodeId &id) const
@@ -48,8 +49,10 @@ bool Directory::isActive(const NodeId &id) const
 
 void Directory::setState(const NodeId &id, roster::MembershipState state)
 {
-    if (Entry *e = find(id))
+    if (Entry *e = find(id)) {
         e->info.state = state;
+        ++m_version;
+    }
 }
 
 qint64 Directory::scoreMicro(const NodeId &id) const

@@ -27,7 +27,9 @@ public:
 
     void add(Entry entry);
     const Entry *find(const NodeId &id) const;
+    // Mutable access: bump version() yourself (touch()) if you change the state.
     Entry *find(const NodeId &id);
+    void touch() { ++m_version; }
     QList<NodeId> ids() const; // sorted
     int size() const { return int(m_entries.size()); }
 
@@ -37,13 +39,18 @@ public:
     bool isActive(const NodeId &id) const;
     void setState(const NodeId &id, roster::MembershipState state);
 
+    // Bumped on every change of a node's state or the set of nodes, so callers can cache what
+    // they derive (e.g. a chain's active members).
+    quint64 version() const { return m_version; }
+
     const roster::Weights &weights() const { return m_weights; }
-    void setWeights(const roster::Weights &weights) { m_weights = weights; }
+    void setWeights(const roster::Weights &weights) { m_weights = weights; ++m_version; }
     qint64 scoreMicro(const NodeId &id) const;
 
 private:
     QHash<NodeId, Entry> m_entries;
     roster::Weights m_weights;
+    quint64 m_version = 0;
 };
 
 } // namespace mg::consensus

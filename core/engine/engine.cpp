@@ -644,6 +644,7 @@ void Engine::onProposalDecided(const consensus::Governance::Proposal &p)
         }
         e->info.state = roster::MembershipState::Active;
         e->chainId = p.targetChain;
+        m_directory.touch();
         QList<NodeId> members = ctx->members();
         members.append(p.subject);
         ctx->setMembers(members);
