@@ -40,6 +40,16 @@ inline QList<roster::NodeInfo> rankedRoster(int count)
     return nodes;
 }
 
+// The nodes that trade (every node but the regulator nodes, which belong to no sub-chain).
+inline QList<QString> traders(const engine::Engine &e)
+{
+    QList<QString> ids;
+    for (const QString &id : e.nodeIds())
+        if (e.chainOf(id) != 0)
+            ids.append(id);
+    return ids;
+}
+
 inline engine::Scenario scenarioFor(QList<roster::NodeInfo> nodes, engine::Topology topology, int groups = 1)
 {
     engine::Scenario sc;

@@ -440,7 +440,7 @@ void TestEngine::anchoring()
     // Three waves of orders from every node.
     QList<ledger::Transaction> orders;
     for (int wave = 0; wave < 3; ++wave) {
-        for (const QString &id : e->nodeIds()) {
+        for (const QString &id : test::traders(*e)) {
             orders.append(e->makeOrder(id));
             QVERIFY(e->submit(orders.last()).ok());
         }
@@ -489,8 +489,8 @@ void TestEngine::anchoring()
     QVERIFY(e->metrics().anchoring.count() >= size_t(orders.size()));
     // Anchoring takes at least as long as finality.
     QVERIFY(e->metrics().anchoring.percentileMs(50) >= e->metrics().finality.percentileMs(50));
-    // The parent chain's members are exactly the sub-chains' billers.
-    QStringList billers;
+    // The parent chain's members are exactly the sub-chains' billers and the regulator node(s).
+    QStringList billers = e->directory().regulators();
     for (const engine::ChainStatus &s : e->status())
         if (!s.isParent)
             billers << s.biller;
@@ -507,7 +507,7 @@ void TestEngine::singleTopology()
     QCOMPARE(e->chainIds(), QList<ledger::ChainId>{1});
     QVERIFY(!e->chain(ledger::ParentChainId));
     QCOMPARE(e->chain(1)->members().size(), 30);
-    for (const QString &id : e->nodeIds())
+    for (const QString &id : test::traders(*e))
         QCOMPARE(e->chainOf(id), ledger::ChainId(1));
     test::FinalBlocks finals(*e);
     e->start();
@@ -555,7 +555,7 @@ void TestEngine::syntheticOrdersAreAdmissible()
     QVERIFY(e);
     e->start();
     for (int round = 0; round < 5; ++round) {
-        for (const QString &id : e->nodeIds()) {
+        for (const QString &id : test::traders(*e)) {
             const Status s = e->submit(e->makeOrder(id));
             QVERIFY2(s.ok(), qPrintable(s.errorString()));
         }

@@ -36,6 +36,7 @@ OrderPayload sampleOrder()
     p.renewableOnly = false;
     p.deliverySlot = 1888888;
     p.expiresAtMs = 1700000900000;
+    p.acceptsOrderId = crypto::sha256(QByteArrayView("a demand"));
     return p;
 }
 

@@ -107,7 +107,7 @@ void TestMicrogrid::startProducesSnapshots()
     QVERIFY(!s->paused);
     QCOMPARE(s->topology, engine::Topology::Double);
     QCOMPARE(s->clock, net::ClockMode::Virtual);
-    QCOMPARE(s->nodes.size(), 20);
+    QCOMPARE(s->nodes.size(), 20 + sc.regulators.size()); // the roster and the regulator node(s)
     QCOMPARE(s->chains.size(), 3); // two sub-chains and the parent chain
     QVERIFY(s->nowMs > sc.virtualStartMs);
     QVERIFY(s->ordersSubmitted > 0);

@@ -118,6 +118,7 @@ private Q_SLOTS:
     void tamperDetected_data();
     void tamperDetected();
     void migrateFromV1();
+    void migrateFromV2();
     void schemaTooNew();
     void notSqlite_data();
     void notSqlite();
@@ -604,7 +605,7 @@ void TestStore::migrateFromV1()
 
     auto store = openOrFail(dir);
     QVERIFY(store);
-    QCOMPARE(store->schemaVersion(), 2);
+    QCOMPARE(store->schemaVersion(), Store::SchemaVersion); // v1 -> v2 -> v3 in one open
     for (const TxQuery &q : {TxQuery(Q().limit(0)), TxQuery(Q().node(m_roster.id(4))),
                              TxQuery(Q().kind(ledger::TxKind::Trade).node(m_roster.id(5))), TxQuery(Q().chain(2))}) {
         QList<crypto::Hash256> ids;
@@ -623,7 +624,70 @@ void TestStore::migrateFromV1()
     QVERIFY(store->appendBlocks(m_roster.chain(1, 2, 2, 1'700'000'000'000, &m_chain1.last().header)).ok());
 
     test::RawDb raw(Store::databasePath(dir));
-    QCOMPARE(raw.exec(QStringLiteral("SELECT version FROM schema_version")).toInt(), 2);
+    QCOMPARE(raw.exec(QStringLiteral("SELECT version FROM schema_version")).toInt(), Store::SchemaVersion);
+}
+
+void TestStore::migrateFromV2()
+{
+    // A v2 file as the previous release left it: today's schema without the v3 tables.
+    const QString dir = m_tmp.filePath(QStringLiteral("v2"));
+    {
+        auto store = makeStore(QStringLiteral("v2"));
+        QVERIFY(store);
+    }
+    {
+        test::RawDb raw(Store::databasePath(dir));
+        QVERIFY(raw.isOpen());
+        for (const char *sql : {"DROP TABLE keystore", "DROP TABLE users", "UPDATE schema_version SET version = 2"}) {
+            QString error;
+            raw.exec(QString::fromLatin1(sql), {}, &error);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+        }
+        QCOMPARE(raw.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name IN ('users', 'keystore')")).toInt(), 0);
+    }
+    // A read-only open does not upgrade.
+    {
+        auto r = Store::open(dir, Store::Options{.readOnly = true, .create = false});
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, QStringLiteral("store.migrate"));
+    }
+
+    auto store = openOrFail(dir);
+    QVERIFY(store);
+    QCOMPARE(store->schemaVersion(), 3);
+    // The blocks and index are untouched; the users tables are there and work.
+    const auto report = store->validate();
+    QVERIFY2(report.findings.isEmpty(), qPrintable(report.findings.value(0).toString()));
+    QCOMPARE(report.blocksChecked, quint64(m_all.size()));
+    QVERIFY(store->users()->isEmpty());
+
+    store::UserRecord u{QStringLiteral("alice"), QStringLiteral("scrypt$x"), QStringLiteral("prosumer"),
+                        {m_roster.id(1), m_roster.id(2)}, 0, 0, 1'700'000'000'000};
+    QVERIFY(store->putUserWithKeys(u, {{m_roster.id(1), QByteArray("blob-1")}, {m_roster.id(2), QByteArray("blob-2")}}).ok());
+    QCOMPARE(*store->user(QStringLiteral("alice")), u);
+    QCOMPARE(store->keysOf(QStringLiteral("alice"))->size(), 2);
+    // putUser updates in place: the keys stay (an INSERT OR REPLACE would cascade them away).
+    u.failedLogins = 3;
+    QVERIFY(store->putUser(u).ok());
+    QCOMPARE(store->user(QStringLiteral("alice"))->failedLogins, 3);
+    QCOMPARE(store->keysOf(QStringLiteral("alice"))->size(), 2);
+    // putUserWithKeys replaces the key set.
+    QVERIFY(store->putUserWithKeys(u, {{m_roster.id(3), QByteArray("blob-3")}}).ok());
+    QCOMPARE(*store->keysOf(QStringLiteral("alice")), (QList<store::KeyBlob>{{m_roster.id(3), QByteArray("blob-3")}}));
+    QVERIFY(store->putKey(QStringLiteral("alice"), m_roster.id(4), QByteArray("blob-4")).ok());
+    QCOMPARE(store->keysOf(QStringLiteral("alice"))->size(), 2);
+    // A key for an unknown user is refused (foreign key).
+    QVERIFY(!store->putKey(QStringLiteral("nobody"), m_roster.id(4), QByteArray("blob")).ok());
+    QVERIFY(store->removeKeys(QStringLiteral("alice")).ok());
+    QVERIFY(store->keysOf(QStringLiteral("alice"))->isEmpty());
+    QVERIFY(store->putKey(QStringLiteral("alice"), m_roster.id(4), QByteArray("blob-4")).ok());
+    QVERIFY(store->removeUser(QStringLiteral("alice")).ok());
+    QVERIFY(!store->user(QStringLiteral("alice")));
+    QVERIFY(store->keysOf(QStringLiteral("alice"))->isEmpty());
+
+    test::RawDb raw(Store::databasePath(dir));
+    QCOMPARE(raw.exec(QStringLiteral("SELECT version FROM schema_version")).toInt(), 3);
+    QCOMPARE(raw.exec(QStringLiteral("SELECT count(*) FROM keystore")).toInt(), 0);
 }
 
 void TestStore::schemaTooNew()

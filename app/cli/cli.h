@@ -31,6 +31,7 @@ int cmdRun(const QStringList &args);
 int cmdOrders(const QStringList &args);
 int cmdTrades(const QStringList &args);
 int cmdAccounts(const QStringList &args);
+int cmdUser(const QStringList &args);
 int benchCrypto(bool json);
 int benchStore(bool json);
 

@@ -54,7 +54,8 @@ static void printUsage(QTextStream &s)
          "  bench crypto|store [--json]       measure primitive throughput limits\n"
          "  elect [--roster F] [--groups N]   elect a biller per sub-chain and for one chain (DBSCA)\n"
          "  run --duration S [--virtual]      run the microgrid (agents and market, or a synthetic load)\n"
-         "  orders|trades|accounts --data DIR [--node ID] [--json]   list what is stored\n\n"
+         "  orders|trades|accounts --data DIR [--node ID] [--json]   list what is stored\n"
+         "  user init|add|list|passwd|roles|nodes|remove --data DIR   console users (MG_SCRYPT_LOG2N=10: test/demo knob)\n\n"
          "Run 'microgrid-cli <command> --help' for a command's options.\n";
 }
 
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
         {QStringLiteral("orders"), &mg::cli::cmdOrders},
         {QStringLiteral("trades"), &mg::cli::cmdTrades},
         {QStringLiteral("accounts"), &mg::cli::cmdAccounts},
+        {QStringLiteral("user"), &mg::cli::cmdUser},
     };
 
     QStringList args = app.arguments();

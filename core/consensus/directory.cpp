@@ -47,6 +47,22 @@ bool Directory::isActive(const NodeId &id) const
     return e && e->info.state == roster::MembershipState::Active;
 }
 
+bool Directory::isRegulator(const NodeId &id) const
+{
+    const Entry *e = find(id);
+    return e && e->regulator;
+}
+
+QList<NodeId> Directory::regulators() const
+{
+    QList<NodeId> ids;
+    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
+        if (it->regulator)
+            ids.append(it.key());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
 void Directory::setState(const NodeId &id, roster::MembershipState state)
 {
     if (Entry *e = find(id)) {

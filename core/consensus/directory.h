@@ -23,6 +23,7 @@ public:
         QByteArray publicKey;
         crypto::KeyPair key; // null for nodes hosted elsewhere
         ChainId chainId = 0;
+        bool regulator = false; // a regulator node: a parent-chain member that trades nothing
     };
 
     void add(Entry entry);
@@ -37,6 +38,8 @@ public:
     ledger::KeyLookup keyLookup() const;
 
     bool isActive(const NodeId &id) const;
+    bool isRegulator(const NodeId &id) const;
+    QList<NodeId> regulators() const; // sorted
     void setState(const NodeId &id, roster::MembershipState state);
 
     // Bumped on every change of a node's state or the set of nodes, so callers can cache what

@@ -63,6 +63,10 @@ void Governance::apply(const ledger::Block &block)
     for (const ledger::Transaction &tx : block.txs) {
         if (tx.kind == ledger::TxKind::Governance) {
             applyTx(tx, block.header.timestampMs);
+        } else if (tx.kind == ledger::TxKind::RegulatorAction) {
+            auto p = ledger::RegulatorActionPayload::decode(tx.payload);
+            if (p.ok() && m_directory.isRegulator(tx.sender))
+                regulate(tx, p.value(), block.header.timestampMs);
         } else if (tx.kind == ledger::TxKind::BillerChange) {
             auto change = ledger::BillerChangePayload::decode(tx.payload);
             if (change.ok() && change->newBiller == tx.sender && change->chainId != ledger::ParentChainId)
@@ -143,6 +147,9 @@ QList<NodeId> Governance::parentMembers() const
     for (const auto &[chain, biller] : m_billers)
         if (!members.contains(biller))
             members.append(biller);
+    for (const NodeId &r : m_directory.regulators())
+        if (!members.contains(r) && m_directory.isActive(r))
+            members.append(r);
     std::sort(members.begin(), members.end());
     return members;
 }
@@ -162,15 +169,84 @@ void Governance::vote(const ledger::Transaction &tx, const ledger::GovernancePay
     auto it = m_proposals.find(gp.proposalId);
     if (it == m_proposals.end() || gp.data.size() != 1)
         return;
-    Proposal &p = it->second;
+    castVote(it->second, tx.sender, gp.data.at(0) != 0, whenMs);
+}
+
+void Governance::castVote(Proposal &p, const NodeId &voter, bool approve, qint64 whenMs)
+{
     if (p.stage == Stage::Approved || p.stage == Stage::Rejected)
         return;
-    if (!voters(p).contains(tx.sender))
+    if (!voters(p).contains(voter))
         return; // only the current stage's voters count
-    p.yes.remove(tx.sender);
-    p.no.remove(tx.sender);
-    (gp.data.at(0) ? p.yes : p.no).insert(tx.sender);
+    p.yes.remove(voter);
+    p.no.remove(voter);
+    (approve ? p.yes : p.no).insert(voter);
     tally(p, whenMs);
+}
+
+// Weak centralization: a regulator acts at once on node states, opens kick proposals straight at
+// the parent vote, approves joins with its vote and can veto them; the rest goes to the engine.
+void Governance::regulate(const ledger::Transaction &tx, const ledger::RegulatorActionPayload &ra, qint64 whenMs)
+{
+    using RA = ledger::RegulatorActionPayload::Action;
+    switch (ra.action) {
+    case RA::Suspend:
+    case RA::Unsuspend: {
+        const Directory::Entry *e = m_directory.find(ra.subject);
+        if (!e || e->info.state == roster::MembershipState::Evicted || e->regulator)
+            return;
+        m_directory.setState(ra.subject, ra.action == RA::Suspend ? roster::MembershipState::Suspended : roster::MembershipState::Active);
+        if (m_hooks.onStateChanged)
+            m_hooks.onStateChanged(ra.subject);
+        return;
+    }
+    case RA::ProposeKick: {
+        const Directory::Entry *e = m_directory.find(ra.subject);
+        if (!e || e->info.state == roster::MembershipState::Evicted || e->regulator)
+            return;
+        Proposal p;
+        p.id = tx.id();
+        p.action = Action::Kick;
+        p.subject = ra.subject;
+        p.proposer = tx.sender;
+        p.reason = ra.reason;
+        p.createdMs = whenMs;
+        p.targetChain = e->chainId;
+        p.stage = Stage::ParentVote; // proposed by the regulator: the parent members decide
+        m_order.append(p.id);
+        Proposal &stored = m_proposals[p.id] = p;
+        if (m_hooks.onOpened)
+            m_hooks.onOpened(stored);
+        castVote(stored, tx.sender, true, whenMs);
+        return;
+    }
+    case RA::ApproveJoin:
+    case RA::RejectJoin:
+    case RA::Vote: {
+        auto it = m_proposals.find(ra.target);
+        if (it == m_proposals.end())
+            return;
+        Proposal &p = it->second;
+        if (ra.action == RA::RejectJoin) {
+            if (p.action == Action::JoinRequest && p.stage != Stage::Approved && p.stage != Stage::Rejected) {
+                p.reason = ra.reason;
+                decide(p, Stage::Rejected, whenMs); // the regulator's veto
+            }
+            return;
+        }
+        const bool approve = ra.action == RA::ApproveJoin || (ra.data.size() == 1 && ra.data.at(0) != 0);
+        if (p.stage == Stage::SubChainVote && ra.action == RA::ApproveJoin)
+            p.regulatorApproved = true; // counted when the parent vote opens
+        castVote(p, tx.sender, approve, whenMs);
+        return;
+    }
+    case RA::HaltTrade:
+    case RA::SetRules:
+    case RA::SetWeights:
+        if (m_hooks.onRegulatorAction)
+            m_hooks.onRegulatorAction(tx, ra, whenMs);
+        return;
+    }
 }
 
 void Governance::tally(Proposal &p, qint64 whenMs)
@@ -188,16 +264,23 @@ void Governance::tally(Proposal &p, qint64 whenMs)
             p.stage = Stage::ParentVote;
             p.yes.clear();
             p.no.clear();
+            if (p.regulatorApproved)
+                for (const NodeId &r : m_directory.regulators())
+                    p.yes.insert(r);
             if (m_hooks.onOpened)
                 m_hooks.onOpened(p);
+            tally(p, whenMs);
             return;
         }
-        p.stage = Stage::Approved;
+        decide(p, Stage::Approved, whenMs);
     } else if (int(eligible.size()) - no < needed) {
-        p.stage = Stage::Rejected;
-    } else {
-        return;
+        decide(p, Stage::Rejected, whenMs);
     }
+}
+
+void Governance::decide(Proposal &p, Stage stage, qint64 whenMs)
+{
+    p.stage = stage;
     p.decidedMs = whenMs;
     if (p.stage == Stage::Approved) {
         switch (p.action) {

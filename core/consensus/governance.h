@@ -43,6 +43,7 @@ public:
         QSet<NodeId> yes;
         QSet<NodeId> no;
         QString reason;
+        bool regulatorApproved = false; // a regulator approved a join before the parent vote opened
         qint64 createdMs = 0;
         qint64 decidedMs = 0;
     };
@@ -54,6 +55,11 @@ public:
         std::function<ChainId(const roster::NodeInfo &)> placeJoiner; // 0 when no sub-chain has room
         std::function<void(const Proposal &)> onDecided;         // approved or rejected
         std::function<void(const Proposal &)> onOpened;          // a new stage is open for votes
+        // A regulator's action that is not about membership (halt, rules, weights), signed by a
+        // regulator node and final on the parent chain.
+        std::function<void(const ledger::Transaction &, const ledger::RegulatorActionPayload &, qint64 blockMs)> onRegulatorAction;
+        // A node's state changed at once (a regulator's suspend / unsuspend).
+        std::function<void(const NodeId &)> onStateChanged;
     };
 
     Governance(Directory &directory, GovernanceConfig config, Hooks hooks);
@@ -63,7 +69,8 @@ public:
 
     const Proposal *proposal(const crypto::Hash256 &id) const;
     // Who may vote on p's current stage: the target sub-chain's active members (sub-chain vote),
-    // or the parent chain's members as recorded by BillerChange transactions (parent vote).
+    // or the parent chain's members: the billers recorded by BillerChange transactions and the
+    // regulator nodes (parent vote).
     QList<NodeId> voters(const Proposal &p) const;
     QList<NodeId> parentMembers() const;
     QList<Proposal> proposals() const; // in the order they were made
@@ -77,6 +84,9 @@ private:
     void applyTx(const ledger::Transaction &tx, qint64 whenMs);
     void open(const ledger::Transaction &tx, const ledger::GovernancePayload &p, qint64 whenMs);
     void vote(const ledger::Transaction &tx, const ledger::GovernancePayload &p, qint64 whenMs);
+    void castVote(Proposal &p, const NodeId &voter, bool approve, qint64 whenMs);
+    void regulate(const ledger::Transaction &tx, const ledger::RegulatorActionPayload &p, qint64 whenMs);
+    void decide(Proposal &p, Stage stage, qint64 whenMs);
     void tally(Proposal &p, qint64 whenMs);
 
     Directory &m_directory;

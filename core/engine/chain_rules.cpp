@@ -48,6 +48,8 @@ QString ParentChainRules::admit(const ledger::Transaction &tx) const
     const consensus::Directory::Entry *e = m_directory.find(tx.sender);
     if (!e)
         return QStringLiteral("unknown node %1").arg(tx.sender);
+    if (tx.kind == TxKind::RegulatorAction && !e->regulator)
+        return QStringLiteral("node %1 is not a regulator").arg(tx.sender);
     if (e->info.state == roster::MembershipState::Evicted)
         return QStringLiteral("node %1 is evicted").arg(tx.sender);
     return {};

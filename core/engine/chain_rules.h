@@ -27,6 +27,7 @@ public:
     void applyFinal(const ledger::Block &block) override;
 
     const market::MarketState &market() const { return *m_market; }
+    market::MarketState &market() { return *m_market; }
 
 private:
     const consensus::ChainContext *m_context = nullptr;

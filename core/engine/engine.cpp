@@ -1,5 +1,6 @@
 #include "core/engine/engine.h"
 
+#include "core/auth/auth.h"
 #include "core/engine/chain_rules.h"
 #include "core/ledger/payloads.h"
 #include "core/store/store.h"
@@ -53,6 +54,7 @@ crypto::KeyPair Engine::seededKey(quint64 seed, const NodeId &node)
 
 Engine::Engine(const Scenario &scenario)
     : m_scenario(scenario)
+    , m_ruleBook(scenario.rules)
     , m_loadRng(scenario.seed ^ 0x9e3779b97f4a7c15ull)
 {
 }
@@ -97,7 +99,10 @@ Status Engine::build()
     for (int gi = 0; gi < groups.size(); ++gi) {
         const ChainId chainId = ChainId(gi + 1);
         auto rules = std::make_unique<SubChainRules>(sc.topology == Topology::Single,
-                                                     std::make_unique<market::MarketState>(chainId, sc.market, m_directory));
+                                                     std::make_unique<market::MarketState>(chainId, sc.market, m_directory, m_ruleBook, [this, chainId] {
+                                                         consensus::ChainContext *c = chain(chainId);
+                                                         return c ? c->members() : QList<NodeId>();
+                                                     }));
         auto ctx = std::make_unique<consensus::ChainContext>(chainId, false, sc.consensus, m_directory, *rules);
         rules->setContext(ctx.get());
         QList<NodeId> members;
@@ -113,15 +118,29 @@ Status Engine::build()
         }
         ctx->setMembers(members);
         hookChain(*ctx);
-        m_rules.push_back(std::move(rules));
+        m_chainRules.push_back(std::move(rules));
         m_chains.emplace(chainId, std::move(ctx));
     }
     if (sc.topology == Topology::Double) {
         auto rules = std::make_unique<ParentChainRules>(m_directory);
         auto ctx = std::make_unique<consensus::ChainContext>(ledger::ParentChainId, true, sc.consensus, m_directory, *rules);
         hookChain(*ctx);
-        m_rules.push_back(std::move(rules));
+        m_chainRules.push_back(std::move(rules));
         m_chains.emplace(ledger::ParentChainId, std::move(ctx));
+    }
+
+    for (const QString &id : sc.regulators) {
+        if (m_directory.find(id))
+            return Status::fail(QStringLiteral("scenario.regulator"), QStringLiteral("regulator id '%1' is also a roster node").arg(id));
+        consensus::Directory::Entry e;
+        e.info.id = id;
+        e.info.name = QStringLiteral("Regulator %1").arg(id);
+        e.info.roles = {};
+        e.info.capacityKw = 0;
+        e.key = seededKey(sc.seed, id);
+        e.publicKey = e.key.publicKey();
+        e.regulator = true;
+        m_directory.add(e);
     }
 
     for (const NodeId &id : m_directory.ids()) {
@@ -137,6 +156,15 @@ Status Engine::build()
     hooks.placeJoiner = [this](const roster::NodeInfo &info) { return placeJoiner(info); };
     hooks.onOpened = [this](const consensus::Governance::Proposal &p) { onProposalOpened(p); };
     hooks.onDecided = [this](const consensus::Governance::Proposal &p) { onProposalDecided(p); };
+    hooks.onRegulatorAction = [this](const Transaction &tx, const ledger::RegulatorActionPayload &p, qint64 blockMs) {
+        onRegulatorAction(tx, p, blockMs);
+    };
+    hooks.onStateChanged = [this](const NodeId &id) {
+        m_directory.touch();
+        if (!m_replaying)
+            reelectWithout(chainOf(id), id);
+        persistNode(id);
+    };
     m_governance = std::make_unique<consensus::Governance>(m_directory, sc.governance, hooks);
 
     if (!sc.dataDir.isEmpty()) {
@@ -151,6 +179,12 @@ Status Engine::build()
             records.append(nodeRecord(id));
         if (Status s = m_store->putNodes(records); !s.ok())
             return s;
+        // What a later process needs to host the same nodes again (their keys derive from it).
+        for (const auto &[key, value] : {std::pair{QStringLiteral("seed"), QString::number(sc.seed)},
+                                         std::pair{QStringLiteral("topology"), topologyName(sc.topology)},
+                                         std::pair{QStringLiteral("groups"), QString::number(m_chains.size() - (sc.topology == Topology::Double ? 1 : 0))}})
+            if (Status s = m_store->setMeta(key, value); !s.ok())
+                return s;
     }
     return okStatus();
 }
@@ -277,7 +311,7 @@ void Engine::updateParentMembers()
     consensus::ChainContext *parent = chain(ledger::ParentChainId);
     if (!parent)
         return;
-    QList<NodeId> billers;
+    QList<NodeId> billers = m_directory.regulators();
     for (const auto &[id, ctx] : m_chains)
         if (!ctx->isParent() && !ctx->biller().isEmpty())
             billers.append(ctx->biller());
@@ -310,7 +344,8 @@ void Engine::start()
         anchorLeftovers();
     if (m_scenario.ordersPerNodePerSecond > 0)
         for (const auto &[id, n] : m_nodes)
-            scheduleLoad(id);
+            if (chainOf(id) != 0)
+                scheduleLoad(id);
     if (m_scenario.agents)
         scheduleAgents();
 }
@@ -364,7 +399,7 @@ void Engine::runAgentsForSlot(qint64 slot)
     const market::MarketConfig &mc = m_scenario.market;
     for (const NodeId &id : m_directory.ids()) {
         const consensus::Directory::Entry *e = m_directory.find(id);
-        if (!e || e->info.state != roster::MembershipState::Active || !node(id))
+        if (!e || e->info.state != roster::MembershipState::Active || !node(id) || e->chainId == 0)
             continue;
         auto &agent = m_agents[id];
         if (!agent)
@@ -509,6 +544,125 @@ void Engine::anchor(const Block &block)
     tx.payload = payload.encode();
     tx.sign(biller->key());
     (void)submit(tx);
+}
+
+Result<crypto::Hash256> Engine::submitAs(const NodeId &id, const crypto::KeyPair &key, TxKind kind, ChainId chainId,
+                                         const QByteArray &payload)
+{
+    Transaction tx;
+    tx.kind = kind;
+    tx.chainId = chainId;
+    tx.sender = id;
+    tx.timestampMs = m_loop->nowMs();
+    tx.nonce = ++m_nonces[id];
+    tx.payload = payload;
+    tx.sign(key);
+    if (Status s = submit(tx); !s.ok())
+        return s.error();
+    return tx.id();
+}
+
+namespace {
+Error forbidden(const QString &what, const QString &user, const QString &why)
+{
+    return Error{QStringLiteral("auth.forbidden"), QStringLiteral("user %1 may not %2: %3").arg(user, what, why)};
+}
+} // namespace
+
+Result<crypto::Hash256> Engine::placeOrder(const auth::Session &caller, const NodeId &id, const ledger::OrderPayload &order)
+{
+    if (!caller.has(auth::Role::Prosumer) || !caller.owns(id))
+        return forbidden(QStringLiteral("order for node %1").arg(id), caller.user, QStringLiteral("the node is not bound to this user"));
+    return submitAs(id, caller.keys.value(id), TxKind::Order, chainOf(id), order.encode());
+}
+
+Result<crypto::Hash256> Engine::cancelOrder(const auth::Session &caller, const NodeId &id, const crypto::Hash256 &orderId)
+{
+    if (!caller.has(auth::Role::Prosumer) || !caller.owns(id))
+        return forbidden(QStringLiteral("cancel for node %1").arg(id), caller.user, QStringLiteral("the node is not bound to this user"));
+    const market::MarketState *m = market(chainOf(id));
+    const market::BookOrder *resting = m ? m->book().find(orderId) : nullptr;
+    if (!resting)
+        return Error{QStringLiteral("market.unknown_order"), QStringLiteral("order %1 is not in the book of node %2's sub-chain").arg(orderId.shortHex(), id)};
+    if (resting->owner != id)
+        return Error{QStringLiteral("market.not_owner"), QStringLiteral("order %1 belongs to %2, not %3").arg(orderId.shortHex(), resting->owner, id)};
+    ledger::CancelPayload c;
+    c.orderId = orderId;
+    return submitAs(id, caller.keys.value(id), TxKind::Cancel, chainOf(id), c.encode());
+}
+
+Result<crypto::Hash256> Engine::regulate(const auth::Session &caller, ledger::RegulatorActionPayload::Action action,
+                                         const NodeId &subject, const crypto::Hash256 &target, const QString &reason,
+                                         const QByteArray &data)
+{
+    if (!caller.has(auth::Role::Regulator))
+        return forbidden(QStringLiteral("act as regulator"), caller.user, QStringLiteral("the regulator role is missing"));
+    for (const NodeId &n : caller.nodes)
+        if (m_directory.isRegulator(n) && caller.owns(n))
+            return regulateAs(n, action, subject, target, reason, data);
+    return forbidden(QStringLiteral("act as regulator"), caller.user, QStringLiteral("no regulator node key is unlocked for this user"));
+}
+
+Result<crypto::Hash256> Engine::regulateAs(const NodeId &regulatorNode, ledger::RegulatorActionPayload::Action action,
+                                           const NodeId &subject, const crypto::Hash256 &target, const QString &reason,
+                                           const QByteArray &data)
+{
+    using RA = ledger::RegulatorActionPayload::Action;
+    const consensus::Directory::Entry *e = m_directory.find(regulatorNode);
+    consensus::Node *n = node(regulatorNode);
+    if (!e || !e->regulator || !n)
+        return Error{QStringLiteral("engine.not_regulator"), QStringLiteral("%1 is not a regulator node hosted here").arg(regulatorNode)};
+    if (reason.trimmed().isEmpty())
+        return Error{QStringLiteral("regulator.reason"), QStringLiteral("a regulator action needs a reason")};
+    const bool needsSubject = action == RA::Suspend || action == RA::Unsuspend || action == RA::ProposeKick;
+    if (needsSubject && !m_directory.find(subject))
+        return Error{QStringLiteral("engine.unknown_node"), QStringLiteral("there is no node %1").arg(subject)};
+    const bool needsTarget = action == RA::HaltTrade || action == RA::ApproveJoin || action == RA::RejectJoin || action == RA::Vote;
+    if (needsTarget && target.isNull())
+        return Error{QStringLiteral("regulator.target"), QStringLiteral("this action needs the id of the trade, order or proposal it concerns")};
+    if ((action == RA::ApproveJoin || action == RA::RejectJoin || action == RA::Vote) && !m_governance->proposal(target))
+        return Error{QStringLiteral("engine.unknown_proposal"), QStringLiteral("there is no proposal %1").arg(target.shortHex())};
+    if (action == RA::SetRules)
+        if (auto r = regulator::Rules::decode(data); !r.ok())
+            return r.error();
+    if (action == RA::SetWeights) {
+        auto w = roster::Weights::parse(QString::fromUtf8(data));
+        if (!w.ok())
+            return w.error();
+        if (!w->isValid())
+            return Error{QStringLiteral("roster.weights"), QStringLiteral("weights must each lie in [0,1] and add up to 1")};
+    }
+    ledger::RegulatorActionPayload p;
+    p.action = action;
+    p.subject = subject;
+    p.target = target;
+    p.reason = reason;
+    p.data = data;
+    return submitAs(regulatorNode, e->key, TxKind::RegulatorAction, governanceChain(), p.encode());
+}
+
+void Engine::onRegulatorAction(const Transaction &tx, const ledger::RegulatorActionPayload &p, qint64 blockMs)
+{
+    using RA = ledger::RegulatorActionPayload::Action;
+    switch (p.action) {
+    case RA::HaltTrade:
+        // Effective a moment after this parent block, on whichever sub-chain holds the target.
+        for (const auto &[id, ctx] : m_chains)
+            if (!ctx->isParent())
+                static_cast<SubChainRules &>(ctx->rules()).market().haltByRegulator(p.target, blockMs + regulator::RuleBook::EffectDelayMs);
+        break;
+    case RA::SetRules:
+        if (auto rules = regulator::Rules::decode(p.data))
+            m_ruleBook.change(blockMs, rules.value());
+        break;
+    case RA::SetWeights:
+        if (auto w = roster::Weights::parse(QString::fromUtf8(p.data)); w.ok() && w->isValid())
+            m_directory.setWeights(w.value());
+        break;
+    default:
+        break;
+    }
+    Q_UNUSED(tx);
 }
 
 ChainId Engine::governanceChain() const

@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace mg::store { class Store; struct NodeRecord; }
+namespace mg::auth { struct Session; }
 
 namespace mg::engine {
 
@@ -110,6 +111,20 @@ public:
                                     const NodeId &subject, const QString &reason);
     Status vote(const NodeId &voter, const crypto::Hash256 &proposal, bool approve);
 
+    // Commands on behalf of a console user (checked here, in core, not by hiding buttons):
+    // only the owner's user orders or cancels for a node, signing with the node's key unlocked
+    // at login; only a regulator user acts as regulator, signing with its regulator node's key.
+    Result<crypto::Hash256> placeOrder(const auth::Session &caller, const NodeId &node, const ledger::OrderPayload &order);
+    Result<crypto::Hash256> cancelOrder(const auth::Session &caller, const NodeId &node, const crypto::Hash256 &orderId);
+    Result<crypto::Hash256> regulate(const auth::Session &caller, ledger::RegulatorActionPayload::Action action,
+                                     const NodeId &subject, const crypto::Hash256 &target, const QString &reason,
+                                     const QByteArray &data = {});
+    // The same, signed directly by an in-process regulator node (simulations, tests).
+    Result<crypto::Hash256> regulateAs(const NodeId &regulatorNode, ledger::RegulatorActionPayload::Action action,
+                                       const NodeId &subject, const crypto::Hash256 &target, const QString &reason,
+                                       const QByteArray &data = {});
+    const regulator::RuleBook &rules() const { return m_ruleBook; }
+
     // Fault injection.
     void crash(const NodeId &node, bool down);
     void setFault(const NodeId &node, consensus::Fault fault);
@@ -136,6 +151,9 @@ private:
     void persistNode(const NodeId &id);
     store::NodeRecord nodeRecord(const NodeId &id) const;
     void reelectWithout(ChainId chain, const NodeId &node);
+    void onRegulatorAction(const ledger::Transaction &tx, const ledger::RegulatorActionPayload &p, qint64 blockMs);
+    Result<crypto::Hash256> submitAs(const NodeId &node, const crypto::KeyPair &key, ledger::TxKind kind, ChainId chain,
+                                     const QByteArray &payload);
 
     Scenario m_scenario;
     std::unique_ptr<net::EventLoop> m_loop;
@@ -143,8 +161,9 @@ private:
     consensus::Directory m_directory;
     std::unique_ptr<store::Store> m_store;
     std::unique_ptr<consensus::Governance> m_governance;
+    regulator::RuleBook m_ruleBook;
     QSet<QString> m_suspensionProposed; // "chain/biller" already proposed after a timeout
-    std::vector<std::unique_ptr<consensus::ChainRules>> m_rules;
+    std::vector<std::unique_ptr<consensus::ChainRules>> m_chainRules;
     std::map<ChainId, std::unique_ptr<consensus::ChainContext>> m_chains;
     std::map<NodeId, std::unique_ptr<consensus::Node>> m_nodes;
     std::map<ChainId, quint64> m_billerChanges;

@@ -3,6 +3,7 @@
 #include "core/consensus/config.h"
 #include "core/consensus/governance.h"
 #include "core/market/market_config.h"
+#include "core/regulator/rules.h"
 #include "core/net/inprocess_network.h"
 #include "core/roster/grouping.h"
 #include "core/roster/node.h"
@@ -36,6 +37,10 @@ struct Scenario
     // Virtual clock start (ms since the epoch): 2026-01-01T00:00:00Z, so seeded runs are stable.
     qint64 virtualStartMs = 1767225600000;
     consensus::GovernanceConfig governance;
+    // Regulator nodes: members of the parent chain that trade nothing; a regulator user holds
+    // one's key. Their actions are signed parent-chain transactions.
+    QStringList regulators{QStringLiteral("REG1")};
+    regulator::Rules rules; // the rules in force at the start
     // In-process members vote yes on every governance stage that opens (joins, kicks,
     // suspensions). Off: votes come only through Engine::vote (the console, the regulator).
     bool autoApproveGovernance = true;

@@ -65,6 +65,7 @@ QByteArray OrderPayload::encode() const
     w.boolean(renewableOnly);
     w.i64(deliverySlot);
     w.i64(expiresAtMs);
+    w.hash(acceptsOrderId);
     return w.take();
 }
 
@@ -79,6 +80,7 @@ Result<OrderPayload> OrderPayload::decode(QByteArrayView bytes)
     p.renewableOnly = r.boolean("renewableOnly");
     p.deliverySlot = r.i64("deliverySlot");
     p.expiresAtMs = r.i64("expiresAtMs");
+    p.acceptsOrderId = r.hash("acceptsOrderId");
     return finishWith(r, p);
 }
 

@@ -21,6 +21,8 @@ struct OrderPayload
     bool renewableOnly = false; // buy side only
     qint64 deliverySlot = 0;
     qint64 expiresAtMs = 0;
+    // Paper-mode acceptance: the resting order (a demand or an offer) this order accepts, or null.
+    crypto::Hash256 acceptsOrderId;
 
     QByteArray encode() const;
     static Result<OrderPayload> decode(QByteArrayView bytes);

@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <algorithm>
+
 namespace mg::market {
 
 using ledger::Transaction;
@@ -18,12 +20,20 @@ QString contractStatusName(ContractStatus status)
     return {};
 }
 
-MarketState::MarketState(ChainId chain, const MarketConfig &config, const consensus::Directory &directory)
+MarketState::MarketState(ChainId chain, const MarketConfig &config, const consensus::Directory &directory,
+                         const regulator::RuleBook &rules, std::function<QList<ledger::NodeId>()> members)
     : m_chain(chain)
     , m_config(config)
     , m_directory(directory)
+    , m_rules(rules)
+    , m_members(std::move(members))
     , m_book(config.mode)
 {
+}
+
+void MarketState::haltByRegulator(const crypto::Hash256 &target, qint64 effectiveMs)
+{
+    m_halts.emplace_back(effectiveMs, target);
 }
 
 QString MarketState::check(const Transaction &tx) const
@@ -77,8 +87,25 @@ Transaction MarketState::makeDerived(TxKind kind, const QByteArray &payload, con
 
 MarketState::Step MarketState::run(const QList<Transaction> &inputs, const ledger::NodeId &biller, qint64 ts) const
 {
-    Step step{m_book, m_nextSequence, m_nextSettleSlot < 0 ? m_config.slotOf(ts) : m_nextSettleSlot, {}, {}};
+    Step step{m_book, m_nextSequence, m_nextSettleSlot < 0 ? m_config.slotOf(ts) : m_nextSettleSlot, {}, {},
+              m_haltedOrders, {}, m_haltsApplied};
     step.book.expire(ts, m_config);
+
+    // Regulator halts in force from this block on: resting orders leave the book, orders not yet
+    // seen never trade, final contracts are halted (and reversed below if already settled).
+    for (; step.haltsApplied < m_halts.size() && m_halts[step.haltsApplied].first <= ts; ++step.haltsApplied) {
+        const crypto::Hash256 &target = m_halts[step.haltsApplied].second;
+        auto contract = m_contracts.find(target);
+        if (contract != m_contracts.end()) {
+            if (contract->second.status != ContractStatus::Halted)
+                step.contractsHalted.append(target);
+            continue;
+        }
+        if (const BookOrder *resting = step.book.find(target))
+            (void)step.book.cancel(target, resting->owner);
+        step.haltedOrders.insert(target);
+    }
+
     for (const Transaction &tx : inputs) {
         if (tx.kind == TxKind::Cancel) {
             if (auto c = ledger::CancelPayload::decode(tx.payload))
@@ -104,11 +131,34 @@ MarketState::Step MarketState::run(const QList<Transaction> &inputs, const ledge
         o.timestampMs = tx.timestampMs;
         o.sequence = step.nextSequence++;
         o.signature = tx.signature;
-        if (o.expiresAtMs <= ts || m_config.slotStartMs(o.slot) <= ts)
-            continue; // arrived after its gate closed: final, but it trades nothing
-        step.fills.append(step.book.submit(o));
+        if (o.expiresAtMs <= ts || m_config.slotStartMs(o.slot) <= ts || step.haltedOrders.contains(o.id))
+            continue; // gate closed, or halted by a regulator: final, but it trades nothing
+        if (!order->acceptsOrderId.isNull()) {
+            if (auto fill = step.book.accept(o, order->acceptsOrderId))
+                step.fills.append(*fill);
+        } else {
+            step.fills.append(step.book.submit(o));
+        }
     }
+
+    // Every trade is inspected against the regulator's rules in force at this block's time; a
+    // violating trade is recorded halted, with its reason, and never settles.
+    regulator::Inspector inspector(m_rules.at(ts), m_directory, m_members ? m_members() : QList<ledger::NodeId>(), m_config.slotMs);
+    QSet<qint64> seededSlots;
     for (const Fill &f : step.fills) {
+        if (!seededSlots.contains(f.slot)) {
+            seededSlots.insert(f.slot);
+            if (auto it = m_contractsBySlot.find(f.slot); it != m_contractsBySlot.end())
+                for (const crypto::Hash256 &id : it->second)
+                    if (const ContractRecord &c = m_contracts.at(id); c.status != ContractStatus::Halted) {
+                        Fill done;
+                        done.seller = c.trade.seller;
+                        done.energyWh = c.trade.energyWh;
+                        done.slot = f.slot;
+                        inspector.addFinal(done);
+                    }
+        }
+        const regulator::HaltReason reason = inspector.inspect(f);
         ledger::TradePayload t;
         t.buyOrderId = f.buyOrderId;
         t.sellOrderId = f.sellOrderId;
@@ -120,7 +170,21 @@ MarketState::Step MarketState::run(const QList<Transaction> &inputs, const ledge
         t.penaltyMilliPerKwh = m_config.penalty;
         t.buyOrderSignature = f.buySignature;
         t.sellOrderSignature = f.sellSignature;
+        t.status = reason == regulator::HaltReason::None ? ledger::TradePayload::Status::Matched : ledger::TradePayload::Status::Halted;
+        t.haltReason = quint16(reason);
         step.derived.append(makeDerived(TxKind::Trade, t.encode(), biller, ts, int(step.derived.size())));
+    }
+
+    // Contracts halted after they were settled: a reversing settlement puts the money back.
+    for (const crypto::Hash256 &id : step.contractsHalted) {
+        auto settled = m_settledTransfers.find(id);
+        if (settled == m_settledTransfers.end() || settled->second.isEmpty())
+            continue;
+        ledger::SettlementPayload p;
+        p.deliverySlot = m_contracts.at(id).trade.deliverySlot;
+        for (const ledger::Transfer &t : settled->second)
+            p.transfers.append(ledger::Transfer{t.to, t.from, t.amountMilli, t.energyWh, ledger::Transfer::Reason::Reversal, id});
+        step.derived.append(makeDerived(TxKind::Settlement, p.encode(), biller, ts, int(step.derived.size())));
     }
 
     // Settle every slot that ended at least settleDelay ago. Meter readings that became final
@@ -178,6 +242,19 @@ void MarketState::applyFinal(const ledger::Block &block)
     m_book = std::move(step.book);
     m_nextSequence = step.nextSequence;
     m_nextSettleSlot = step.nextSettleSlot;
+    m_haltedOrders = std::move(step.haltedOrders);
+    m_haltsApplied = step.haltsApplied;
+    for (const crypto::Hash256 &id : step.contractsHalted) {
+        ContractRecord &c = m_contracts.at(id);
+        if (c.status == ContractStatus::Final || c.status == ContractStatus::Delivered || c.status == ContractStatus::Defaulted) {
+            --m_totals.trades;
+            m_totals.energyTradedWh -= c.trade.energyWh;
+            m_totals.valueTradedMilli -= amountFor(c.trade.energyWh, c.trade.priceMilliPerKwh);
+            ++m_totals.halted;
+            ++m_totals.haltedByRegulator;
+        }
+        c.status = ContractStatus::Halted;
+    }
 
     for (const Transaction &tx : inputs) {
         if (tx.kind == TxKind::Order)
@@ -203,6 +280,7 @@ void MarketState::applyFinal(const ledger::Block &block)
             c.status = t->status == ledger::TradePayload::Status::Halted ? ContractStatus::Halted : ContractStatus::Final;
             if (c.status == ContractStatus::Halted) {
                 ++m_totals.halted;
+                ++m_totals.haltedByReason[t->haltReason];
             } else {
                 ++m_totals.trades;
                 m_totals.energyTradedWh += t->energyWh;
@@ -215,6 +293,14 @@ void MarketState::applyFinal(const ledger::Block &block)
             if (!s.ok())
                 continue;
             m_accounts.apply(s.value());
+            const bool reversal = std::all_of(s->transfers.cbegin(), s->transfers.cend(), [](const ledger::Transfer &t) {
+                return t.reason == ledger::Transfer::Reason::Reversal;
+            });
+            if (reversal && !s->transfers.isEmpty())
+                continue; // a regulator's reversal: the slot itself was settled before
+            for (const ledger::Transfer &t : s->transfers)
+                if (!t.tradeId.isNull())
+                    m_settledTransfers[t.tradeId].append(t);
             ++m_totals.settledSlots;
             QSet<crypto::Hash256> defaulted;
             for (const ledger::Transfer &t : s->transfers) {

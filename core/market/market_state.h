@@ -4,8 +4,13 @@
 #include "core/ledger/block.h"
 #include "core/market/order_book.h"
 #include "core/market/settlement.h"
+#include "core/regulator/rules.h"
 
+#include <QSet>
+
+#include <functional>
 #include <map>
+#include <vector>
 
 namespace mg::market {
 
@@ -31,6 +36,8 @@ struct MarketTotals
     quint64 cancels = 0;
     quint64 trades = 0;
     quint64 halted = 0;
+    quint64 haltedByRegulator = 0;        // contracts halted by hand after they were final
+    std::map<quint16, quint64> haltedByReason; // regulator::HaltReason -> trades halted at matching
     qint64 energyTradedWh = 0;
     qint64 valueTradedMilli = 0; // sum of Wh x price / 1000 over trades
     quint64 defaults = 0;
@@ -50,7 +57,12 @@ struct MarketTotals
 class MarketState
 {
 public:
-    MarketState(ChainId chain, const MarketConfig &config, const consensus::Directory &directory);
+    MarketState(ChainId chain, const MarketConfig &config, const consensus::Directory &directory,
+                const regulator::RuleBook &rules, std::function<QList<ledger::NodeId>()> members);
+
+    // A regulator halted an order (it never trades) or a contract (not settled; reversed if it
+    // was), effective for blocks at or after effectiveMs. Deterministic for every member.
+    void haltByRegulator(const crypto::Hash256 &target, qint64 effectiveMs);
 
     const MarketConfig &config() const { return m_config; }
 
@@ -77,6 +89,9 @@ private:
         qint64 nextSettleSlot = 0;
         QList<ledger::Transaction> derived;
         QList<Fill> fills;
+        QSet<crypto::Hash256> haltedOrders;       // by a regulator, from this block on
+        QList<crypto::Hash256> contractsHalted;   // contracts this block halts
+        size_t haltsApplied = 0;                  // regulator halts now in force
     };
     // The shared procedure: match inputs, then settle due slots. Works on a copy of the book.
     Step run(const QList<ledger::Transaction> &inputs, const ledger::NodeId &biller, qint64 blockTimestampMs) const;
@@ -86,7 +101,13 @@ private:
     ChainId m_chain;
     MarketConfig m_config;
     const consensus::Directory &m_directory;
+    const regulator::RuleBook &m_rules;
+    std::function<QList<ledger::NodeId>()> m_members;
     OrderBook m_book;
+    std::vector<std::pair<qint64, crypto::Hash256>> m_halts; // (effective, target), in chain order
+    size_t m_haltsApplied = 0;
+    QSet<crypto::Hash256> m_haltedOrders;
+    std::map<crypto::Hash256, QList<ledger::Transfer>> m_settledTransfers; // per contract, for reversals
     quint64 m_nextSequence = 0;
     qint64 m_nextSettleSlot = -1; // -1: not started (set from the first block's time)
     std::map<crypto::Hash256, ContractRecord> m_contracts;

@@ -107,6 +107,7 @@ Fill makeFill(const BookOrder &buy, const BookOrder &sell, qint64 energyWh, qint
     f.slot = buy.slot;
     f.buySignature = buy.signature;
     f.sellSignature = sell.signature;
+    f.buyRenewableOnly = buy.renewableOnly;
     return f;
 }
 
@@ -252,6 +253,32 @@ struct SlotBook
         }
     }
 
+    // An explicit acceptance of one resting order: no preference filters (the regulator inspects
+    // the trade), the buy order's price, and nothing of the acceptance rests.
+    std::optional<Fill> acceptDirect(const BookOrder &incoming, const crypto::Hash256 &target)
+    {
+        const auto loc = index.find(target);
+        if (loc == index.end() || loc->second.side == incoming.side)
+            return std::nullopt;
+        const Location where = loc->second;
+        SideBook &opp = side(where.side);
+        const auto levelIt = opp.levels.find(where.price);
+        Q_ASSERT(levelIt != opp.levels.end());
+        const auto it = levelIt->second.find(where.key);
+        Q_ASSERT(it != levelIt->second.end());
+        BookOrder &resting = it->second;
+        const BookOrder &buy = incoming.side == Side::Buy ? incoming : resting;
+        const BookOrder &sell = incoming.side == Side::Buy ? resting : incoming;
+        if (sell.price > buy.price)
+            return std::nullopt;
+        const qint64 qty = std::min(incoming.energyWh, resting.energyWh);
+        Fill fill = makeFill(buy, sell, qty, buy.price);
+        resting.energyWh -= qty;
+        if (resting.energyWh == 0)
+            remove(where);
+        return fill;
+    }
+
     // Visits the orders in book order: bids best first, then asks best first.
     template<typename Visit>
     void forEach(Visit &&visit) const
@@ -322,6 +349,20 @@ void OrderBook::detach()
 {
     if (d.use_count() > 1)
         d = std::make_shared<Impl>(*d); // shares the slot books; mutableSlot() unshares one
+}
+
+std::optional<Fill> OrderBook::accept(const BookOrder &order, const crypto::Hash256 &target)
+{
+    if (order.energyWh <= 0 || !isValidSide(order.side))
+        return std::nullopt;
+    const auto found = d->slotOf(target);
+    if (!found || found->first != order.slot)
+        return std::nullopt;
+    detach();
+    SlotBook &book = d->mutableSlot(order.slot);
+    std::optional<Fill> fill = book.acceptDirect(order, target);
+    d->dropIfEmpty(order.slot);
+    return fill;
 }
 
 QList<Fill> OrderBook::submit(const BookOrder &order)

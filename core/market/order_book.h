@@ -7,6 +7,8 @@
 
 #include <QList>
 
+#include <optional>
+
 #include <memory>
 
 namespace mg::market {
@@ -45,6 +47,7 @@ struct Fill
     qint64 slot = 0;
     QByteArray buySignature;
     QByteArray sellSignature;
+    bool buyRenewableOnly = false; // the buy order asked for renewable energy only
 
     bool operator==(const Fill &) const = default;
 };
@@ -78,6 +81,13 @@ public:
     //  Orders passed over by these rules keep resting. Fills come in matching order. An order whose
     //  id already rests in the book is ignored (no fills).
     QList<Fill> submit(const BookOrder &order);
+
+    // The paper's acceptance: the order accepts one named resting order of the other side in the
+    // same slot (its demand, or its offer), at the buy order's price, if the sell price is not
+    // above the buy price. The buyer-preference filters (renewable-only, same owner) are NOT
+    // applied: an acceptance is the accepting node's own claim, and the regulator inspects the
+    // trade. Nothing of the acceptance rests. nullopt when the target is gone or incompatible.
+    std::optional<Fill> accept(const BookOrder &order, const crypto::Hash256 &target);
 
     // Removes the order if requester owns it. Errors: "market.unknown_order", "market.not_owner".
     Status cancel(const crypto::Hash256 &orderId, const NodeId &requester);

@@ -81,6 +81,21 @@ Status migrateV2(QSqlDatabase &db)
     return okStatus();
 }
 
+// v3: console users and their keystore (node keys encrypted under the user's password). A key
+// row goes with its user. Node ids are not foreign keys: a user may outlive a node's roster row.
+Status migrateV3(QSqlDatabase &db)
+{
+    return execAll(db, {
+        "CREATE TABLE users(name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, roles TEXT NOT NULL, "
+        "nodes TEXT NOT NULL DEFAULT '', failed_logins INTEGER NOT NULL DEFAULT 0, "
+        "locked_until_ms INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL)",
+        "CREATE TABLE keystore(node_id TEXT NOT NULL, user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE, "
+        "blob BLOB NOT NULL, PRIMARY KEY(node_id, user_name))",
+        // keysOf() and the cascade look rows up by user.
+        "CREATE INDEX keystore_user ON keystore(user_name)",
+    }, 3);
+}
+
 struct Migration
 {
     int version;
@@ -91,6 +106,7 @@ struct Migration
 constexpr std::array Migrations{
     Migration{1, &migrateV1},
     Migration{2, &migrateV2},
+    Migration{3, &migrateV3},
 };
 static_assert(Migrations.size() == Store::SchemaVersion, "one migration per schema version");
 

@@ -7,11 +7,13 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <QStringList>
 
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace mg::store {
 
@@ -31,6 +33,23 @@ struct NodeRecord
 
     bool operator==(const NodeRecord &) const = default;
 };
+
+// A console user's row (core/auth owns the rules; the store only keeps rows).
+struct UserRecord
+{
+    QString name;
+    QString passwordHash; // crypto::hashPassword format
+    QString roles;        // "admin,operator" (auth::rolesToString)
+    QStringList nodes;    // bound node ids
+    int failedLogins = 0;
+    qint64 lockedUntilMs = 0;
+    qint64 createdMs = 0;
+
+    bool operator==(const UserRecord &) const = default;
+};
+
+// (node id, encrypted key blob) of one user's keystore.
+using KeyBlob = std::pair<QString, QByteArray>;
 
 struct TxRef
 {
@@ -62,7 +81,7 @@ struct TxQuery
 class Store
 {
 public:
-    static constexpr int SchemaVersion = 2;
+    static constexpr int SchemaVersion = 3;
     static QString databasePath(const QString &dataDir);
 
     struct Options
@@ -117,6 +136,19 @@ public:
     // Small key/value settings (scenario, demo flags...).
     Status setMeta(const QString &key, const QString &value);
     QString meta(const QString &key, const QString &fallback = {}) const;
+
+    // Users and their keystore (core/store/user_store.cpp). Keystore rows go with their user
+    // (ON DELETE CASCADE). putUser updates in place (an UPSERT, so the keys stay).
+    Status putUser(const UserRecord &user); // insert or replace
+    std::optional<UserRecord> user(const QString &name) const; // nullopt: unknown (or unreadable)
+    Result<QList<UserRecord>> users() const; // by name
+    Status removeUser(const QString &name);  // with its keys
+    Status putKey(const QString &user, const QString &node, const QByteArray &blob);
+    Result<QList<KeyBlob>> keysOf(const QString &user) const; // (node, blob) by node
+    Status removeKeys(const QString &user);
+    // The user row and the whole set of its keys (replacing the old set) in one transaction, so
+    // a password change never leaves a key encrypted under the old password.
+    Status putUserWithKeys(const UserRecord &user, const QList<KeyBlob> &keys);
 
     // For other core stores (users, accounts...) sharing this connection; never for ui/.
     QSqlDatabase database() const;
