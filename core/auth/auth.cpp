@@ -236,7 +236,7 @@ Result<QList<std::pair<QString, QByteArray>>> Auth::bindKeys(const QStringList &
 Status Auth::addUser(const Session &caller, const QString &name, const QString &password, Roles roles,
                      const QStringList &nodes)
 {
-    if (Status st = okStatus(); !st)
+    if (Status st = authorize(caller, Role::Admin, QStringLiteral("add users")); !st)
         return st;
     if (!isValidName(name))
         return fail("auth.bad_name", QStringLiteral("user name '%1' must be 1 to %2 characters of A-Z a-z 0-9 . _ -")
