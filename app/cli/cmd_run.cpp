@@ -2,6 +2,7 @@
 #include "scenario_options.h"
 
 #include "core/engine/engine.h"
+#include "core/engine/violation_injector.h"
 #include "core/market/market_config.h"
 
 #include <QElapsedTimer>
@@ -29,6 +30,7 @@ int cmdRun(const QStringList &args)
     parser.addOption({QStringLiteral("rate"), QStringLiteral("Orders per node per second (default 0.5)."), QStringLiteral("R")});
     parser.addOption({QStringLiteral("rotation"), QStringLiteral("Biller rotation: every-block (the paper) or on-failure."), QStringLiteral("POLICY")});
     parser.addOption({QStringLiteral("market"), QStringLiteral("Run the prosumer agents and the market: cda (continuous double auction) or paper (earliest acceptance wins)."), QStringLiteral("cda|paper")});
+    parser.addOption({QStringLiteral("violations"), QStringLiteral("Inject N rule-breaking trades of mixed kinds and report what the regulator halted (implies --market cda; the regulator's price band is set 20 inside the tariffs)."), QStringLiteral("N")});
     parser.addOption({QStringLiteral("data"), QStringLiteral("Persist blocks in this data directory."), QStringLiteral("DIR")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print one JSON object.")});
     int code = ExitOk;
@@ -46,9 +48,18 @@ int cmdRun(const QStringList &args)
     const double seconds = parser.value(QStringLiteral("duration")).toDouble(&ok);
     if (!ok || seconds <= 0 || seconds > 7 * 24 * 3600)
         return usageError(QStringLiteral("run"), QStringLiteral("--duration must be a number of seconds above 0 (at most a week), got '%1'").arg(parser.value(QStringLiteral("duration"))));
-    const bool withMarket = parser.isSet(QStringLiteral("market"));
+    int violations = 0;
+    if (parser.isSet(QStringLiteral("violations"))) {
+        violations = parser.value(QStringLiteral("violations")).toInt(&ok);
+        if (!ok || violations < 0 || violations > 10000)
+            return usageError(QStringLiteral("run"), QStringLiteral("--violations must be a whole number from 0 to 10000, got '%1'").arg(parser.value(QStringLiteral("violations"))));
+        // A band strictly inside the tariffs, so an admissible order can break it.
+        sc.rules.minPrice = sc.market.feedInTariff + 20;
+        sc.rules.maxPrice = sc.market.gridTariff - 20;
+    }
+    const bool withMarket = parser.isSet(QStringLiteral("market")) || violations > 0;
     if (withMarket) {
-        const QString mode = parser.value(QStringLiteral("market"));
+        const QString mode = parser.isSet(QStringLiteral("market")) ? parser.value(QStringLiteral("market")) : QStringLiteral("cda");
         if (mode == QLatin1String("cda"))
             sc.market.mode = market::MarketMode::ContinuousDoubleAuction;
         else if (mode == QLatin1String("paper"))
@@ -82,7 +93,14 @@ int cmdRun(const QStringList &args)
     QElapsedTimer wall;
     wall.start();
     e.start();
+    engine::ViolationInjector injector(e);
+    if (violations > 0) {
+        // Spread over the run, leaving time at the end for the last ones to trade.
+        const net::TimeUs total = net::TimeUs(seconds * double(net::UsPerSecond));
+        injector.schedule(violations, std::min<net::TimeUs>(5 * net::UsPerSecond, total / 10), total * 7 / 10);
+    }
     e.runFor(net::TimeUs(seconds * double(net::UsPerSecond)));
+    const engine::ViolationInjector::Report violationReport = injector.report();
     const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
 
     const QList<engine::ChainStatus> chains = e.status();
@@ -146,6 +164,22 @@ int cmdRun(const QStringList &args)
         root.insert(QStringLiteral("events"), QJsonArray::fromStringList(m.evidence));
         root.insert(QStringLiteral("messages_sent"), qint64(net.sent));
         root.insert(QStringLiteral("messages_dropped"), qint64(net.dropped));
+        if (violations > 0) {
+            QJsonObject vj;
+            vj.insert(QStringLiteral("injected"), violationReport.injected);
+            vj.insert(QStringLiteral("caught"), violationReport.caught);
+            vj.insert(QStringLiteral("missed"), violationReport.missed);
+            vj.insert(QStringLiteral("pending"), violationReport.pending);
+            vj.insert(QStringLiteral("false_positives"), violationReport.falsePositives);
+            QJsonObject injectedBy, haltedBy;
+            for (const auto &[reason, n] : violationReport.injectedByReason)
+                injectedBy.insert(regulator::haltReasonName(reason), n);
+            for (const auto &[reason, n] : violationReport.haltedByReason)
+                haltedBy.insert(regulator::haltReasonName(reason), n);
+            vj.insert(QStringLiteral("injected_by_reason"), injectedBy);
+            vj.insert(QStringLiteral("halted_by_reason"), haltedBy);
+            root.insert(QStringLiteral("violations"), vj);
+        }
         if (withMarket) {
             QJsonObject mj;
             mj.insert(QStringLiteral("mode"), market::marketModeName(sc.market.mode));
@@ -165,7 +199,8 @@ int cmdRun(const QStringList &args)
             root.insert(QStringLiteral("market"), mj);
         }
         printJson(root);
-        return withMarket && !conserved ? ExitFindings : ExitOk;
+        const bool regulatorOk = violationReport.caught == violationReport.injected && violationReport.falsePositives == 0;
+        return (withMarket && !conserved) || (violations > 0 && !regulatorOk) ? ExitFindings : ExitOk;
     }
 
     out() << QStringLiteral("topology %1, %2 nodes, %3 chains, seed %4, %5 s %6 (%7 s wall)\n")
@@ -200,11 +235,22 @@ int cmdRun(const QStringList &args)
         out() << QStringLiteral("from grid             %1 Wh\n").arg(mt.gridImportWh);
         out() << QStringLiteral("to grid               %1 Wh\n").arg(mt.gridExportWh);
         out() << QStringLiteral("settled slots         %1\n").arg(mt.settledSlots);
+        if (violations > 0) {
+            out() << QStringLiteral("violations injected   %1: caught %2, missed %3, not traded yet %4, false positives %5\n")
+                         .arg(violationReport.injected).arg(violationReport.caught).arg(violationReport.missed)
+                         .arg(violationReport.pending).arg(violationReport.falsePositives);
+            for (const auto &[reason, n] : violationReport.haltedByReason) {
+                const auto injected = violationReport.injectedByReason.find(reason);
+                out() << QStringLiteral("  halted %1 %2 (injected %3)\n").arg(regulator::haltReasonName(reason), -20).arg(n, 4)
+                             .arg(injected == violationReport.injectedByReason.end() ? 0 : injected->second);
+            }
+        }
         out() << QStringLiteral("conservation          %1: node balances %2 = grid paid %3 - grid received %4\n")
                      .arg(conserved ? QStringLiteral("ok") : QStringLiteral("VIOLATED")).arg(balances).arg(gridPaid).arg(gridReceived);
     }
     out().flush();
-    return withMarket && !conserved ? ExitFindings : ExitOk;
+    const bool regulatorOk = violationReport.caught == violationReport.injected && violationReport.falsePositives == 0;
+    return (withMarket && !conserved) || (violations > 0 && !regulatorOk) ? ExitFindings : ExitOk;
 }
 
 } // namespace mg::cli

@@ -52,6 +52,45 @@ crypto::KeyPair Engine::seededKey(quint64 seed, const NodeId &node)
     return crypto::KeyPair::fromPrivateKey(h.toByteArray()).value();
 }
 
+Result<Scenario> Engine::scenarioFromStore(const QString &dataDir)
+{
+    store::Store::Options options;
+    options.create = false;
+    auto opened = store::Store::open(dataDir, options);
+    if (!opened.ok())
+        return opened.error();
+    const store::Store &db = *opened.value();
+    Scenario sc;
+    bool ok = false;
+    sc.seed = db.meta(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok)
+        return Error{QStringLiteral("engine.no_scenario"), QStringLiteral("%1 holds no microgrid scenario (no seed); create it with 'microgrid-cli run --data'").arg(dataDir)};
+    sc.topology = db.meta(QStringLiteral("topology")) == QLatin1String("single") ? Topology::Single : Topology::Double;
+    auto nodes = db.nodes();
+    if (!nodes.ok())
+        return nodes.error();
+    sc.regulators.clear();
+    for (const store::NodeRecord &r : nodes.value()) {
+        if (r.roles == QLatin1String("regulator")) {
+            sc.regulators.append(r.id);
+            continue;
+        }
+        auto info = roster::decodeAttributes(r.attributes, r.id);
+        if (!info.ok())
+            return Error{info.error().code, QStringLiteral("node %1 in %2: %3").arg(r.id, dataDir, info.error().message)};
+        if (info->state == roster::MembershipState::Pending || r.chainId == 0)
+            continue; // joined later: replayed from the governance chain
+        roster::NodeInfo n = info.value();
+        n.state = roster::MembershipState::Active; // states are re-derived from the chain
+        n.group = int(r.chainId);
+        sc.roster.append(n);
+    }
+    sc.grouping = roster::GroupingMode::ByColumn;
+    sc.groups = db.meta(QStringLiteral("groups")).toInt();
+    sc.dataDir = dataDir;
+    return sc;
+}
+
 Engine::Engine(const Scenario &scenario)
     : m_scenario(scenario)
     , m_ruleBook(scenario.rules)
@@ -856,7 +895,7 @@ store::NodeRecord Engine::nodeRecord(const NodeId &id) const
     r.id = id;
     r.name = e->info.name;
     r.publicKey = e->publicKey;
-    r.roles = roster::rolesToString(e->info.roles);
+    r.roles = e->regulator ? QStringLiteral("regulator") : roster::rolesToString(e->info.roles);
     r.state = roster::membershipStateName(e->info.state);
     r.chainId = e->chainId;
     r.attributes = roster::encodeAttributes(e->info);

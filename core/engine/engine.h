@@ -130,6 +130,9 @@ public:
     void setFault(const NodeId &node, consensus::Fault fault);
 
     static crypto::KeyPair seededKey(quint64 seed, const NodeId &node);
+    // The scenario a data directory was created with (seed, topology, nodes and their
+    // sub-chains, regulators), so a later process can host the same microgrid again.
+    static Result<Scenario> scenarioFromStore(const QString &dataDir);
 
 private:
     explicit Engine(const Scenario &scenario);

@@ -39,7 +39,7 @@ std::optional<ledger::OrderPayload> ProsumerAgent::planOrder(qint64 slot) const
 
     ledger::OrderPayload order;
     order.side = net > 0 ? ledger::Side::Sell : ledger::Side::Buy;
-    order.energyWh = std::abs(net);
+    order.energyWh = std::min<qint64>(std::abs(net), m_config.maxOrderWh);
     const bool sell = order.side == ledger::Side::Sell;
     const double u = sell ? 0.2 + 0.4 * seededUnit(m_seed, m_node.id, SeedStream::SellPrice, slot)
                           : 0.4 + 0.4 * seededUnit(m_seed, m_node.id, SeedStream::BuyPrice, slot);

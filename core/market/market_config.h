@@ -20,6 +20,7 @@ struct MarketConfig
     qint64 penalty = 150;       // per undelivered kWh, paid by the seller to the buyer
     qint64 slotMs = 15 * 60 * 1000; // delivery interval
     qint64 settleDelayMs = 2 * 60 * 1000; // a slot is settled this long after it ends (meters report)
+    qint64 maxOrderWh = 10000;  // agents split nothing: they order at most this (the regulator's default trade size)
     MarketMode mode = MarketMode::ContinuousDoubleAuction;
 
     qint64 slotOf(qint64 ms) const { return ms / slotMs; }
