@@ -136,15 +136,10 @@ int cmdUser(const QStringList &args)
     }
     const QStringList nodes = splitList(parser.value(QStringLiteral("nodes")));
 
-    crypto::ScryptParams params;
-    if (qEnvironmentVariableIsSet("MG_SCRYPT_LOG2N")) {
-        bool ok = false;
-        const int log2N = qEnvironmentVariable("MG_SCRYPT_LOG2N").toInt(&ok);
-        if (!ok || log2N < 10 || log2N > 20)
-            return usageError(command, QStringLiteral("MG_SCRYPT_LOG2N must be a whole number from 10 to 20, got '%1'")
-                                           .arg(qEnvironmentVariable("MG_SCRYPT_LOG2N")));
-        params.log2N = quint8(log2N);
-    }
+    const auto scrypt = scryptParamsFromEnv();
+    if (!scrypt.ok())
+        return usageError(command, scrypt.error().message);
+    const crypto::ScryptParams params = scrypt.value();
 
     const QString dir = parser.value(QStringLiteral("data"));
     auto opened = store::Store::open(dir, store::Store::Options{.readOnly = false, .create = false});

@@ -44,6 +44,20 @@ void printJson(const QJsonObject &object)
     out() << QJsonDocument(object).toJson(QJsonDocument::Compact) << Qt::endl;
 }
 
+Result<crypto::ScryptParams> scryptParamsFromEnv()
+{
+    crypto::ScryptParams params;
+    if (qEnvironmentVariableIsSet("MG_SCRYPT_LOG2N")) {
+        bool ok = false;
+        const int log2N = qEnvironmentVariable("MG_SCRYPT_LOG2N").toInt(&ok);
+        if (!ok || log2N < 10 || log2N > 20)
+            return Error{QStringLiteral("usage.scrypt"), QStringLiteral("MG_SCRYPT_LOG2N must be a whole number from 10 to 20, got '%1'")
+                                                           .arg(qEnvironmentVariable("MG_SCRYPT_LOG2N"))};
+        params.log2N = quint8(log2N);
+    }
+    return params;
+}
+
 } // namespace mg::cli
 
 static void printUsage(QTextStream &s)
@@ -55,7 +69,8 @@ static void printUsage(QTextStream &s)
          "  elect [--roster F] [--groups N]   elect a biller per sub-chain and for one chain (DBSCA)\n"
          "  run --duration S [--virtual]      run the microgrid (agents and market, or a synthetic load)\n"
          "  orders|trades|accounts --data DIR [--node ID] [--json]   list what is stored\n"
-         "  user init|add|list|passwd|roles|nodes|remove --data DIR   console users (MG_SCRYPT_LOG2N=10: test/demo knob)\n\n"
+         "  user init|add|list|passwd|roles|nodes|remove --data DIR   console users (MG_SCRYPT_LOG2N=10: test/demo knob)\n"
+         "  regulate rules|halt|suspend|kick|... --data DIR --as USER   regulator actions and audit log\n\n"
          "Run 'microgrid-cli <command> --help' for a command's options.\n";
 }
 
@@ -74,6 +89,7 @@ int main(int argc, char **argv)
         {QStringLiteral("trades"), &mg::cli::cmdTrades},
         {QStringLiteral("accounts"), &mg::cli::cmdAccounts},
         {QStringLiteral("user"), &mg::cli::cmdUser},
+        {QStringLiteral("regulate"), &mg::cli::cmdRegulate},
     };
 
     QStringList args = app.arguments();
