@@ -9,50 +9,22 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_fixture.h"
+
 #include <algorithm>
 
 using namespace mg;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = test::CliRun;
 
 Run cli(const QStringList &args, int timeoutMs = 120000)
 {
-    QProcess p;
-    p.start(QStringLiteral(MG_TEST_CLI), args);
-    Run r;
-    if (!p.waitForStarted(10000)) {
-        r.err = "could not start " MG_TEST_CLI;
-        return r;
-    }
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return test::cli(args, timeoutMs);
 }
 
-QJsonObject parseObject(const QByteArray &bytes, QString *error)
-{
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &pe);
-    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = pe.errorString() + QStringLiteral(" in: ") + QString::fromUtf8(bytes.left(500));
-        return {};
-    }
-    return doc.object();
-}
+using test::parseObject;
 
 QStringList sortedKeys(const QJsonObject &o)
 {
