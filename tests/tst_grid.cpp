@@ -328,7 +328,8 @@ void TestGrid::agentSellsAtNoon()
             QVERIFY(order.has_value());
             QCOMPARE(order->side, ledger::Side::Sell);
             QVERIFY(order->energyWh > ProsumerAgent::MinOrderWh);
-            QCOMPARE(order->energyWh, agent.forecastNetWh(slot));
+            // The surplus, up to the largest order an agent places (the regulator's default trade size).
+            QCOMPARE(order->energyWh, std::min(agent.forecastNetWh(slot), config.maxOrderWh));
             QCOMPARE(order->deliverySlot, slot);
             QCOMPARE(order->expiresAtMs, config.slotStartMs(slot));
             QVERIFY(!order->renewableOnly);

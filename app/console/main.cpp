@@ -2,6 +2,7 @@
 #include "core/roster/demo_roster.h"
 #include "core/roster/roster_csv.h"
 #include "ui/main_window.h"
+#include "ui/settings/language.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -18,6 +19,8 @@ int main(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("Microgrid Console"));
     QApplication::setOrganizationDomain(QStringLiteral("microgrid-console.example.org"));
     QApplication::setApplicationVersion(QStringLiteral(PROJECT_VERSION));
+    // Language: the "ui/language" setting, else the system locale (needs the names above for QSettings).
+    mg::ui::installTranslators(app, QSettings());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Operator console for peer-to-peer microgrid energy trading."));

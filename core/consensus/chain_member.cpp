@@ -161,7 +161,14 @@ void ChainMember::accept(const Transaction &tx)
     const crypto::Hash256 id = tx.id();
     if (m_pendingIndex.contains(id) || m_ctx.isFinal(id))
         return;
-    if (tx.chainId != m_ctx.id() || !tx.verify(m_ctx.directory().publicKey(tx.sender)))
+    acceptChecked(tx, id, tx.verify(m_ctx.directory().publicKey(tx.sender)));
+}
+
+void ChainMember::acceptChecked(const Transaction &tx, const crypto::Hash256 &id, bool signatureValid)
+{
+    if (m_pendingIndex.contains(id) || m_ctx.isFinal(id))
+        return;
+    if (tx.chainId != m_ctx.id() || !signatureValid)
         return;
     if (!m_ctx.rules().admit(tx).isEmpty())
         return;
@@ -177,8 +184,15 @@ void ChainMember::handle(const net::MessagePtr &message)
         return;
     switch (message->type()) {
     case MessageType::Transaction:
-        if (const auto *tx = message->decoded<Transaction>())
-            accept(*tx);
+        if (const auto *tx = message->decoded<Transaction>()) {
+            TxMemo &memo = message->memo<TxMemo>();
+            if (!memo.ready) {
+                memo.id = tx->id();
+                memo.signatureValid = tx->verify(m_ctx.directory().publicKey(tx->sender));
+                memo.ready = true;
+            }
+            acceptChecked(*tx, memo.id, memo.signatureValid);
+        }
         break;
     case MessageType::Nomination:
         if (const auto *n = message->decoded<Nomination>())
@@ -189,20 +203,50 @@ void ChainMember::handle(const net::MessagePtr &message)
             handleConfirmation(*c);
         break;
     case MessageType::ElectionResult:
-        if (const auto *r = message->decoded<ledger::BillerChangePayload>())
-            handleElectionResult(*r);
+        if (const auto *r = message->decoded<ledger::BillerChangePayload>()) {
+            SignersMemo &memo = message->memo<SignersMemo>();
+            if (!memo.ready) {
+                const QByteArray signedBytes = r->confirmationBytes();
+                for (const ledger::Confirmation &c : r->confirmations)
+                    if (crypto::verifyCached(m_ctx.directory().publicKey(c.nodeId), signedBytes, c.signature))
+                        memo.validSigners.insert(c.nodeId);
+                memo.ready = true;
+            }
+            handleElectionResult(*r, memo);
+        }
         break;
     case MessageType::Proposal:
-        if (const auto *b = message->decoded<Block>())
-            handleProposal(*b, message->from());
+        if (const auto *b = message->decoded<Block>()) {
+            BlockMemo &memo = message->memo<BlockMemo>();
+            if (!memo.ready) {
+                memo.hash = b->header.hash();
+                memo.ids.reserve(b->txs.size());
+                memo.signatureValid.reserve(b->txs.size());
+                for (const Transaction &tx : b->txs) {
+                    memo.ids.append(tx.id());
+                    memo.signatureValid.append(tx.verify(m_ctx.directory().publicKey(tx.sender)));
+                }
+                memo.ready = true;
+            }
+            handleProposal(*b, message->from(), memo);
+        }
         break;
     case MessageType::Vote:
         if (const auto *v = message->decoded<BlockVote>())
             handleVote(*v);
         break;
     case MessageType::Final:
-        if (const auto *h = message->decoded<BlockHeader>())
-            handleFinal(*h);
+        if (const auto *h = message->decoded<BlockHeader>()) {
+            SignersMemo &memo = message->memo<SignersMemo>();
+            if (!memo.ready) {
+                memo.hash = h->hash();
+                for (const ledger::BlockAck &ack : h->acks)
+                    if (crypto::verifyCached(m_ctx.directory().publicKey(ack.nodeId), memo.hash.toByteArray(), ack.signature))
+                        memo.validSigners.insert(ack.nodeId);
+                memo.ready = true;
+            }
+            handleFinal(*h, memo);
+        }
         break;
     case MessageType::SyncRequest:
     case MessageType::SyncResponse:
@@ -345,27 +389,26 @@ void ChainMember::handleConfirmation(const ConfirmationMessage &c)
     adoptResult(result);
 }
 
-bool ChainMember::checkCertificate(const ledger::BillerChangePayload &result) const
+bool ChainMember::checkCertificate(const ledger::BillerChangePayload &result, const SignersMemo &memo) const
 {
     if (result.chainId != m_ctx.id() || !m_ctx.isEligible(result.newBiller))
         return false;
     if (result.scoreMicro != m_ctx.directory().scoreMicro(result.newBiller))
         return false;
-    const QByteArray signedBytes = result.confirmationBytes();
     QSet<NodeId> seen;
     for (const ledger::Confirmation &c : result.confirmations) {
         if (seen.contains(c.nodeId) || !m_ctx.isMember(c.nodeId) || !m_ctx.directory().isActive(c.nodeId))
             return false;
-        if (!crypto::verifyCached(m_ctx.directory().publicKey(c.nodeId), signedBytes, c.signature))
+        if (!memo.validSigners.contains(c.nodeId))
             return false;
         seen.insert(c.nodeId);
     }
     return int(seen.size()) >= m_ctx.quorum();
 }
 
-void ChainMember::handleElectionResult(const ledger::BillerChangePayload &result)
+void ChainMember::handleElectionResult(const ledger::BillerChangePayload &result, const SignersMemo &memo)
 {
-    if (result.round < m_round || !checkCertificate(result))
+    if (result.round < m_round || !checkCertificate(result, memo))
         return;
     adoptResult(result);
 }
@@ -488,17 +531,17 @@ void ChainMember::propose()
         finalizeProposal();
 }
 
-QString ChainMember::checkProposal(const Block &block) const
+QString ChainMember::checkProposal(const Block &block, const BlockMemo &memo) const
 {
     const BlockHeader &h = block.header;
     const crypto::Hash256 expectedPrev = m_ctx.hasBlocks() ? m_ctx.tip().hash() : crypto::Hash256{};
     if (h.prevHash != expectedPrev)
         return QStringLiteral("previous hash does not match the tip");
-    if (!crypto::verifyCached(m_ctx.directory().publicKey(h.billerId), h.hash().toByteArray(), h.billerSignature))
+    if (!crypto::verifyCached(m_ctx.directory().publicKey(h.billerId), memo.hash.toByteArray(), h.billerSignature))
         return QStringLiteral("bad biller signature");
     if (h.txCount != quint32(block.txs.size()))
         return QStringLiteral("transaction count %1 does not match the body (%2)").arg(h.txCount).arg(block.txs.size());
-    if (h.merkleRoot != ledger::merkleRoot(block.txIds()))
+    if (h.merkleRoot != ledger::merkleRoot(memo.ids))
         return QStringLiteral("Merkle root does not match the body");
     if (m_ctx.hasBlocks() && h.timestampMs < m_ctx.tip().timestampMs)
         return QStringLiteral("timestamp goes backwards");
@@ -507,9 +550,11 @@ QString ChainMember::checkProposal(const Block &block) const
     // derive from those inputs.
     QList<Transaction> inputs;
     QList<Transaction> derived;
+    QList<bool> derivedValid;
     QSet<crypto::Hash256> seen;
-    for (const Transaction &tx : block.txs) {
-        const crypto::Hash256 id = tx.id();
+    for (qsizetype i = 0; i < block.txs.size(); ++i) {
+        const Transaction &tx = block.txs[i];
+        const crypto::Hash256 &id = memo.ids[i];
         if (seen.contains(id))
             return QStringLiteral("duplicate transaction %1").arg(id.shortHex());
         seen.insert(id);
@@ -518,11 +563,12 @@ QString ChainMember::checkProposal(const Block &block) const
         const bool isDerived = tx.sender == h.billerId && !m_ctx.rules().admit(tx).isEmpty();
         if (isDerived || !derived.isEmpty()) {
             derived.append(tx);
+            derivedValid.append(memo.signatureValid[i]);
             continue;
         }
         if (tx.chainId != m_ctx.id())
             return QStringLiteral("transaction %1 belongs to chain %2").arg(id.shortHex()).arg(tx.chainId);
-        if (!tx.verify(m_ctx.directory().publicKey(tx.sender)))
+        if (!memo.signatureValid[i])
             return QStringLiteral("transaction %1 has a bad signature").arg(id.shortHex());
         if (QString why = m_ctx.rules().admit(tx); !why.isEmpty())
             return QStringLiteral("transaction %1 refused: %2").arg(id.shortHex(), why);
@@ -534,13 +580,13 @@ QString ChainMember::checkProposal(const Block &block) const
     for (qsizetype i = 0; i < expected.size(); ++i) {
         if (expected[i].id() != derived[i].id())
             return QStringLiteral("derived transaction %1 is not what the rules produce").arg(i);
-        if (!derived[i].verify(m_ctx.directory().publicKey(h.billerId)))
+        if (!derivedValid[i]) // derived transactions are the biller's: their sender is the biller
             return QStringLiteral("derived transaction %1 has a bad signature").arg(i);
     }
     return {};
 }
 
-void ChainMember::handleProposal(const Block &block, const NodeId &from)
+void ChainMember::handleProposal(const Block &block, const NodeId &from, const BlockMemo &memo)
 {
     const BlockHeader &h = block.header;
     if (h.chainId != m_ctx.id() || from != h.billerId || h.billerId != m_ctx.biller())
@@ -551,7 +597,7 @@ void ChainMember::handleProposal(const Block &block, const NodeId &from)
         return; // already rejected (or timed out) and being replaced: one failover per biller, or
                 // a faulty biller proposing on every arrival would restart the election forever
 
-    const crypto::Hash256 hash = h.hash();
+    const crypto::Hash256 hash = memo.hash;
     if (m_seenProposals.size() >= MaxSeenProposals)
         m_seenProposals.clear();
     m_seenProposals.insert(hash, block);
@@ -561,7 +607,7 @@ void ChainMember::handleProposal(const Block &block, const NodeId &from)
     vote.height = h.height;
     vote.blockHash = hash;
     vote.voter = m_self;
-    const QString problem = checkProposal(block);
+    const QString problem = checkProposal(block, memo);
     if (problem.isEmpty()) {
         vote.accept = true;
         vote.signature = m_key.sign(hash.toByteArray());
@@ -624,20 +670,16 @@ void ChainMember::finalizeProposal()
     afterFinal(p.block.header.height);
 }
 
-void ChainMember::handleFinal(const BlockHeader &header)
+void ChainMember::handleFinal(const BlockHeader &header, const SignersMemo &memo)
 {
     if (header.chainId != m_ctx.id())
         return;
-    const crypto::Hash256 hash = header.hash();
-    // A quorum of valid acks from distinct active members.
-    QSet<NodeId> signers;
-    for (const ledger::BlockAck &ack : header.acks) {
-        if (!m_ctx.isMember(ack.nodeId) || signers.contains(ack.nodeId))
-            continue;
-        if (crypto::verifyCached(m_ctx.directory().publicKey(ack.nodeId), hash.toByteArray(), ack.signature))
-            signers.insert(ack.nodeId);
-    }
-    if (int(signers.size()) < m_ctx.quorum())
+    const crypto::Hash256 &hash = memo.hash;
+    // A quorum of valid acks from distinct members.
+    int signers = 0;
+    for (const NodeId &n : memo.validSigners)
+        signers += m_ctx.isMember(n);
+    if (signers < m_ctx.quorum())
         return;
 
     auto seen = m_seenProposals.constFind(hash);

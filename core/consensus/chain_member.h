@@ -77,6 +77,12 @@ private:
         net::TimeUs proposedAt = 0;
     };
 
+    // What every in-process recipient of one message would compute alike (see Message::memo).
+    struct TxMemo { bool ready = false; crypto::Hash256 id; bool signatureValid = false; };
+    struct BlockMemo { bool ready = false; crypto::Hash256 hash; QList<crypto::Hash256> ids; QList<bool> signatureValid; };
+    struct SignersMemo { bool ready = false; crypto::Hash256 hash; QSet<NodeId> validSigners; };
+
+    void acceptChecked(const ledger::Transaction &tx, const crypto::Hash256 &id, bool signatureValid);
     bool addPending(const ledger::Transaction &tx, const crypto::Hash256 &id);
     void removePending(const QList<crypto::Hash256> &ids);
     void pruneFinal();
@@ -91,8 +97,8 @@ private:
     void considerCandidate(const NodeId &candidate, qint64 score);
     void handleNomination(const Nomination &n);
     void handleConfirmation(const ConfirmationMessage &c);
-    void handleElectionResult(const ledger::BillerChangePayload &result);
-    bool checkCertificate(const ledger::BillerChangePayload &result) const;
+    void handleElectionResult(const ledger::BillerChangePayload &result, const SignersMemo &memo);
+    bool checkCertificate(const ledger::BillerChangePayload &result, const SignersMemo &memo) const;
     void adoptResult(const ledger::BillerChangePayload &result);
     void failover(const QString &why);
 
@@ -100,11 +106,11 @@ private:
     void armBlockTimer();
     void maybePropose(bool timerFired);
     void propose();
-    void handleProposal(const ledger::Block &block, const NodeId &from);
-    QString checkProposal(const ledger::Block &block) const;
+    void handleProposal(const ledger::Block &block, const NodeId &from, const BlockMemo &memo);
+    QString checkProposal(const ledger::Block &block, const BlockMemo &memo) const;
     void handleVote(const BlockVote &vote);
     void finalizeProposal();
-    void handleFinal(const ledger::BlockHeader &header);
+    void handleFinal(const ledger::BlockHeader &header, const SignersMemo &memo);
     void afterFinal(quint64 height);
     void watchdog();
     void scheduleWatchdog();

@@ -60,6 +60,17 @@ public:
         return static_cast<const T *>(m_decoded.get());
     }
 
+    // Work derived from the message that does not depend on who receives it (ids, signature
+    // checks), computed by the first in-process recipient and reused by the others. One memo type
+    // per message (a message has one type). Not thread-safe, like decoded().
+    template<typename T>
+    T &memo() const
+    {
+        if (!m_memo)
+            m_memo = std::make_shared<T>();
+        return *static_cast<T *>(m_memo.get());
+    }
+
     // A message that already carries its decoded body (the sender built it).
     template<typename T>
     static std::shared_ptr<const Message> make(MessageType type, quint32 chainId, const NodeId &from, const T &object)
@@ -77,6 +88,7 @@ private:
     QByteArray m_body;
     mutable std::shared_ptr<const void> m_decoded;
     mutable bool m_decodeTried = false;
+    mutable std::shared_ptr<void> m_memo;
 };
 
 using MessagePtr = std::shared_ptr<const Message>;
