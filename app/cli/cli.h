@@ -40,5 +40,7 @@ int cmdUser(const QStringList &args);
 int cmdRegulate(const QStringList &args);
 int benchCrypto(bool json);
 int benchStore(bool json);
+// minutes: the 100-node runs; minutes40x: the 4,000-node runs (0 skips them).
+int benchPaper(bool json, double minutes, double minutes40x);
 
 } // namespace mg::cli

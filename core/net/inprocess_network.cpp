@@ -1,5 +1,7 @@
 #include "core/net/inprocess_network.h"
 
+#include <algorithm>
+
 namespace mg::net {
 
 InProcessNetwork::InProcessNetwork(EventLoop &loop, quint64 seed, LinkConditions conditions)
@@ -38,7 +40,14 @@ void InProcessNetwork::send(const NodeId &to, const MessagePtr &message)
         ++m_stats.dropped;
         return;
     }
-    const TimeUs delay = m_conditions.latencyUs + TimeUs(jitter * double(m_conditions.jitterUs));
+    TimeUs delay = m_conditions.latencyUs + TimeUs(jitter * double(m_conditions.jitterUs));
+    if (m_conditions.processingUs > 0) {
+        // The recipient handles messages one at a time: this one waits for those before it.
+        const TimeUs arrival = m_loop.now() + delay;
+        TimeUs &busy = m_busyUntil[to];
+        busy = std::max(busy, arrival) + m_conditions.processingUs;
+        delay = busy - m_loop.now();
+    }
     m_loop.schedule(delay, [this, to, message] {
         Endpoint *endpoint = m_endpoints.value(to);
         if (!endpoint || m_down.contains(to) || !canReach(message->from(), to)) {

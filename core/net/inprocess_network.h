@@ -16,6 +16,10 @@ struct LinkConditions
     TimeUs latencyUs = 1000; // fixed part (LAN-like by default: 1 ms)
     TimeUs jitterUs = 500;   // uniform extra delay in [0, jitter]
     double lossRate = 0.0;   // probability a message is dropped
+    // Time a node spends handling one received message (checking its signature, updating
+    // state); messages queue at a busy node. 0 (the default) models infinitely fast nodes. The
+    // paper benchmark sets it, so a biller with many voters is slower than one with few.
+    TimeUs processingUs = 0;
 };
 
 // The embedded network: delivers messages between in-process nodes through the event loop after
@@ -55,6 +59,7 @@ private:
     QHash<NodeId, Endpoint *> m_endpoints;
     QHash<NodeId, int> m_partitionOf;
     QSet<NodeId> m_down;
+    QHash<NodeId, TimeUs> m_busyUntil; // per node, with processingUs > 0
     Stats m_stats;
 };
 
