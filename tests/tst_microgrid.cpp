@@ -116,6 +116,22 @@ void TestMicrogrid::startProducesSnapshots()
     QVERIFY(!s->recentBlocks.isEmpty());
     QVERIFY(s->consensusP50Ms > 0);
     QVERIFY(s->consensusP99Ms >= s->consensusP50Ms);
+    // Rates and history for the dashboard: bounded, in time order, one entry per sub-chain.
+    QVERIFY(!s->history.isEmpty());
+    QVERIFY(s->history.size() <= Snapshot::HistorySize);
+    for (qsizetype i = 1; i < s->history.size(); ++i)
+        QVERIFY(s->history[i].nowMs > s->history[i - 1].nowMs);
+    QCOMPARE(s->history.last().chains.size(), 2);
+    QVERIFY(s->history.last().nowMs <= s->nowMs);
+    double orders = 0, blocksPerSec = 0;
+    for (const Snapshot::Sample &sample : s->history) {
+        orders += sample.ordersPerSec;
+        blocksPerSec += sample.blocksPerSec;
+    }
+    QVERIFY(orders > 0);
+    QVERIFY(blocksPerSec > 0);
+    QVERIFY(s->totals.conservationOk);
+    QVERIFY(s->totals.orders <= s->ordersSubmitted);
     int billers = 0;
     for (const Snapshot::NodeStatus &n : s->nodes)
         billers += n.isBiller ? 1 : 0;

@@ -126,6 +126,8 @@ void Microgrid::threadMain(Scenario scenario)
         m_engine = engine.get();
     }
     m_recent.clear();
+    m_previous = Previous{};
+    m_history.clear();
     for (ChainId id : engine->chainIds()) {
         consensus::ChainContext *ctx = engine->chain(id);
         auto previous = ctx->onFinal;
@@ -156,14 +158,21 @@ void Microgrid::threadMain(Scenario scenario)
             engine->loop().runFor(0); // still serve posted commands
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         } else if (scenario.clock == net::ClockMode::Virtual) {
-            // Advance simulated time in small slices so commands and snapshots stay timely.
+            // One publish interval of wall time advances speed x that much simulated time, in
+            // small chunks: when the engine cannot keep up it falls behind the requested speed,
+            // but commands and snapshots still come every interval.
             const auto sliceEnd = t0 + PublishEvery;
-            const net::TimeUs slice = net::TimeUs(double(step) * m_speed.load() / 10.0);
-            while (!m_stopRequested && !m_paused && Clock::now() < sliceEnd)
-                if (!engine->loop().runFor(std::max<net::TimeUs>(1, slice)))
+            const net::TimeUs target = net::TimeUs(double(step) * m_speed.load());
+            const net::TimeUs chunk = std::max<net::TimeUs>(net::UsPerMs, target / 50);
+            net::TimeUs advanced = 0;
+            while (!m_stopRequested && !m_paused && advanced < target && Clock::now() < sliceEnd) {
+                const net::TimeUs run = std::min(chunk, target - advanced);
+                if (!engine->loop().runFor(run))
                     break;
-                else if (Clock::now() < sliceEnd)
-                    std::this_thread::sleep_until(std::min(sliceEnd, Clock::now() + PublishEvery / 10));
+                advanced += run;
+            }
+            if (advanced >= target && !m_stopRequested)
+                std::this_thread::sleep_until(sliceEnd);
         } else {
             engine->loop().runFor(step);
         }
@@ -227,11 +236,80 @@ void Microgrid::publish(Engine &engine)
     s->messagesSent = engine.network().stats().sent;
     s->messagesDropped = engine.network().stats().dropped;
     s->evidence = m.evidence.mid(std::max<qsizetype>(0, m.evidence.size() - 50));
+    addMarketAndHistory(engine, *s);
     {
         std::lock_guard lock(m_mutex);
         m_snapshot = std::move(s);
     }
     QMetaObject::invokeMethod(this, [this] { Q_EMIT snapshotChanged(); }, Qt::QueuedConnection);
+}
+
+void Microgrid::addMarketAndHistory(Engine &engine, Snapshot &s)
+{
+    // Totals and per-chain traded amounts: a few additions per sub-chain, plus one pass over
+    // each sub-chain's accounts for the conservation check.
+    Snapshot::Totals &t = s.totals;
+    qint64 valueMilli = 0;
+    Snapshot::Sample sample;
+    sample.nowMs = s.nowMs;
+    std::map<ChainId, std::pair<qint64, qint64>> chainTraded;
+    for (ChainId id : engine.chainIds()) {
+        const market::MarketState *ms = engine.market(id);
+        if (!ms)
+            continue;
+        const market::MarketTotals &mt = ms->totals();
+        t.orders += mt.orders;
+        t.trades += mt.trades;
+        t.energyTradedWh += mt.energyTradedWh;
+        valueMilli += mt.valueTradedMilli;
+        t.defaults += mt.defaults;
+        t.settledSlots += mt.settledSlots;
+        t.gridImportWh += mt.gridImportWh;
+        t.gridExportWh += mt.gridExportWh;
+        t.generatedWh += mt.generatedWh;
+        t.consumedWh += mt.consumedWh;
+        const market::Accounts &acc = ms->accounts();
+        if (acc.total() != acc.gridPaidMilli() - acc.gridReceivedMilli())
+            t.conservationOk = false;
+        chainTraded[id] = {mt.energyTradedWh, mt.valueTradedMilli};
+        Snapshot::ChainSample cs;
+        cs.chainId = id;
+        if (m_previous.valid) {
+            const auto prev = m_previous.chainTraded.find(id);
+            const qint64 wh = mt.energyTradedWh - (prev != m_previous.chainTraded.end() ? prev->second.first : 0);
+            const qint64 value = mt.valueTradedMilli - (prev != m_previous.chainTraded.end() ? prev->second.second : 0);
+            cs.volumeWh = wh;
+            cs.meanPriceMilliPerKwh = wh > 0 ? double(value) * 1000.0 / double(wh) : 0.0;
+        }
+        sample.chains.append(cs);
+    }
+    t.meanPriceMilliPerKwh = t.energyTradedWh ? double(valueMilli) * 1000.0 / double(t.energyTradedWh) : 0.0;
+
+    const qint64 dtMs = s.nowMs - m_previous.nowMs;
+    if (m_previous.valid && dtMs > 0) { // paused: no new sample
+        const double secs = double(dtMs) / 1000.0;
+        sample.ordersPerSec = double(s.ordersSubmitted - m_previous.submitted) / secs;
+        sample.tradesPerSec = double(t.trades - m_previous.trades) / secs;
+        sample.blocksPerSec = double(s.blocksFinal - m_previous.blocks) / secs;
+        sample.consensusP50Ms = s.consensusP50Ms;
+        sample.finalP50Ms = s.finalP50Ms;
+        sample.gridImportWh = t.gridImportWh;
+        sample.gridExportWh = t.gridExportWh;
+        sample.generatedWh = t.generatedWh;
+        sample.consumedWh = t.consumedWh;
+        m_history.append(sample);
+        if (m_history.size() > Snapshot::HistorySize)
+            m_history.remove(0, m_history.size() - Snapshot::HistorySize);
+    }
+    if (!m_previous.valid || dtMs > 0) {
+        m_previous.valid = true;
+        m_previous.nowMs = s.nowMs;
+        m_previous.submitted = s.ordersSubmitted;
+        m_previous.trades = t.trades;
+        m_previous.blocks = s.blocksFinal;
+        m_previous.chainTraded = std::move(chainTraded);
+    }
+    s.history = m_history;
 }
 
 } // namespace mg::engine

@@ -6,6 +6,7 @@
 #include <QObject>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -59,6 +60,48 @@ struct Snapshot
     double anchorP50Ms = 0, anchorP99Ms = 0;
     quint64 messagesSent = 0, messagesDropped = 0;
     QStringList evidence;
+
+    // Market totals over all sub-chains (cumulative since start).
+    struct Totals
+    {
+        quint64 orders = 0;          // orders final on the sub-chains
+        quint64 trades = 0;
+        qint64 energyTradedWh = 0;
+        double meanPriceMilliPerKwh = 0;
+        quint64 defaults = 0;
+        quint64 settledSlots = 0;
+        qint64 gridImportWh = 0;
+        qint64 gridExportWh = 0;
+        qint64 generatedWh = 0;      // metered generation over the settled slots
+        qint64 consumedWh = 0;       // metered consumption over the settled slots
+        bool conservationOk = true;  // every sub-chain's balances sum to the grid's net payments
+    };
+    Totals totals;
+
+    // One sub-chain's market over one publish interval.
+    struct ChainSample
+    {
+        ChainId chainId = 0;
+        double meanPriceMilliPerKwh = 0; // 0 when nothing traded in the interval
+        qint64 volumeWh = 0;             // traded in the interval
+    };
+    // Rates over one publish interval, per simulated second (per wall second on the real clock).
+    struct Sample
+    {
+        qint64 nowMs = 0;           // engine clock at the end of the interval
+        double ordersPerSec = 0;    // submitted transactions
+        double tradesPerSec = 0;
+        double blocksPerSec = 0;    // final blocks, all chains
+        double consensusP50Ms = 0;  // cumulative p50 at that time
+        double finalP50Ms = 0;      // order -> final, cumulative p50 at that time
+        qint64 gridImportWh = 0;    // cumulative
+        qint64 gridExportWh = 0;    // cumulative
+        qint64 generatedWh = 0;     // cumulative
+        qint64 consumedWh = 0;      // cumulative
+        QList<ChainSample> chains;  // sub-chains, ascending id
+    };
+    static constexpr int HistorySize = 300; // ~1 min at 5 snapshots/s
+    QList<Sample> history;                  // oldest first; the last one is the latest interval
 };
 
 // The facade the console and scripts use: hosts an Engine on its own thread. Every command is
@@ -103,6 +146,7 @@ Q_SIGNALS:
 private:
     void threadMain(Scenario scenario);
     void publish(Engine &engine);
+    void addMarketAndHistory(Engine &engine, Snapshot &s);
 
     std::thread m_thread;
     std::atomic_bool m_running{false};
@@ -115,6 +159,16 @@ private:
     std::shared_ptr<const Snapshot> m_snapshot;
     quint64 m_sequence = 0;
     QList<Snapshot::BlockSummary> m_recent;
+    // Engine-thread state for the rates: the previous publish's counters.
+    struct Previous
+    {
+        bool valid = false;
+        qint64 nowMs = 0;
+        quint64 submitted = 0, trades = 0, blocks = 0;
+        std::map<ChainId, std::pair<qint64, qint64>> chainTraded; // chain -> (Wh, value milli)
+    };
+    Previous m_previous;
+    QList<Snapshot::Sample> m_history;
 };
 
 } // namespace mg::engine

@@ -327,6 +327,11 @@ void MarketState::applyFinal(const ledger::Block &block)
                     m_totals.defaults += defaulted.contains(id);
                 }
             }
+            if (auto it = m_readings.find(s->deliverySlot); it != m_readings.end())
+                for (const auto &[node, r] : it->second) {
+                    m_totals.generatedWh += r.generatedWh;
+                    m_totals.consumedWh += r.consumedWh;
+                }
             m_readings.erase(s->deliverySlot); // settled: the readings are on the chain
         }
     }

@@ -46,6 +46,8 @@ struct MarketTotals
     qint64 gridExportWh = 0;
     quint64 settledSlots = 0;
     quint64 meterReadings = 0;
+    qint64 generatedWh = 0; // metered, summed over the settled slots' readings
+    qint64 consumedWh = 0;
 
     double meanPriceMilliPerKwh() const { return energyTradedWh ? double(valueTradedMilli) * 1000.0 / double(energyTradedWh) : 0.0; }
 };
